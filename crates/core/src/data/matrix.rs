@@ -1,0 +1,49 @@
+use arrow::record_batch::RecordBatch;
+use ndarray::Array2;
+
+use super::table::{as_f64_array, column};
+use crate::error::{Error, Result};
+use arrow::array::Array;
+
+/// Assemble `columns` of `table` into a row-major `(rows, columns)` matrix.
+///
+/// Numeric and boolean columns are accepted. A null, NaN or infinite value is an
+/// [`Error::InvalidValue`] naming the column and row: impute or filter before a trainer.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use arrow::array::Float64Array;
+/// # fn main() -> ferrops::Result<()> {
+/// let t = arrow::record_batch::RecordBatch::try_from_iter([
+///     ("a", Arc::new(Float64Array::from(vec![1.0, 2.0])) as _),
+///     ("b", Arc::new(Float64Array::from(vec![3.0, 4.0])) as _),
+/// ])?;
+/// let m = ferrops::data::to_matrix(&t, &["b", "a"])?;
+/// assert_eq!(m.row(0).to_vec(), vec![3.0, 1.0]);
+/// # Ok(()) }
+/// ```
+pub fn to_matrix<S: AsRef<str>>(table: &RecordBatch, columns: &[S]) -> Result<Array2<f64>> {
+    let rows = table.num_rows();
+    let mut matrix = Array2::<f64>::zeros((rows, columns.len()));
+    for (j, name) in columns.iter().enumerate() {
+        let name = name.as_ref();
+        let floats = as_f64_array(name, column(table, name)?)?;
+        for (i, v) in floats.values().iter().enumerate() {
+            if floats.is_null(i) || !v.is_finite() {
+                let value = if floats.is_null(i) {
+                    "null".to_string()
+                } else {
+                    v.to_string()
+                };
+                return Err(Error::InvalidValue {
+                    column: name.to_string(),
+                    row: i,
+                    value,
+                    hint: "a model needs finite values: impute missing values (SimpleImputer) or filter the rows first".into(),
+                });
+            }
+            matrix[[i, j]] = *v;
+        }
+    }
+    Ok(matrix)
+}

@@ -1,0 +1,20 @@
+//! The data layer: Arrow tables in, dense matrices and datasets out.
+//!
+//! - [`read_csv`] / [`read_parquet`] (and their streaming forms [`csv_batches`] /
+//!   [`parquet_batches`]) load tables;
+//! - [`table`] has the column helpers every stage uses (lookup with a helpful error,
+//!   numeric and string views, type classes);
+//! - [`to_matrix`] assembles selected numeric columns into an `Array2<f64>`;
+//! - [`Dataset`] is what a trainer sees: features, target, optional weights, names.
+//! - [`Value`] is one cell, used by the single-row fast path.
+
+mod dataset;
+mod io;
+mod matrix;
+pub mod table;
+mod value;
+
+pub use dataset::{ClassLabels, Dataset, Target, TargetKind};
+pub use io::{csv_batches, parquet_batches, read_csv, read_parquet, BatchIter, CsvOptions};
+pub use matrix::to_matrix;
+pub use value::Value;

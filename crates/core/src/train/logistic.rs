@@ -1,0 +1,234 @@
+//! Logistic regression (binary and multinomial), fitted by linfa-logistic (L-BFGS).
+
+use linfa::prelude::*;
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use super::{check_width, Model, Predictions, RowPrediction, Trainer};
+use crate::data::{Dataset, Target, TargetKind};
+use crate::error::{Error, Result};
+
+/// L2-regularised logistic regression, binary or multinomial (softmax), as
+/// scikit-learn's `LogisticRegression(penalty="l2", solver="lbfgs")`.
+///
+/// | parameter | default | purpose | range |
+/// |---|---|---|---|
+/// | `c` | `1.0` | inverse regularisation strength (linfa's `alpha = 1/c`) | `> 0`, finite |
+/// | `max_iter` | `100` | L-BFGS iterations | `>= 1` |
+/// | `tol` | `1e-4` | gradient tolerance | `> 0` |
+/// | `fit_intercept` | `true` | learn a bias term | |
+///
+/// Two classes give a binary model; three or more a multinomial one. Unlike
+/// scikit-learn, linfa also penalises the intercept, so on unscaled data the fitted
+/// coefficients differ slightly; scale the features (as one should for L-BFGS anyway).
+/// Sample weights are not supported by linfa's solver: fitting with weights is an error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogisticRegression {
+    /// Inverse regularisation strength.
+    pub c: f64,
+    /// Maximum L-BFGS iterations.
+    pub max_iter: u64,
+    /// Gradient tolerance.
+    pub tol: f64,
+    /// Learn an intercept.
+    pub fit_intercept: bool,
+}
+
+impl Default for LogisticRegression {
+    fn default() -> Self {
+        LogisticRegression {
+            c: 1.0,
+            max_iter: 100,
+            tol: 1e-4,
+            fit_intercept: true,
+        }
+    }
+}
+
+impl LogisticRegression {
+    fn validate(&self) -> Result<()> {
+        if !(self.c.is_finite() && self.c > 0.0) {
+            return Err(Error::param("c", self.c, "must be a finite number > 0"));
+        }
+        if self.max_iter == 0 {
+            return Err(Error::param("max_iter", self.max_iter, "must be at least 1"));
+        }
+        if !(self.tol.is_finite() && self.tol > 0.0) {
+            return Err(Error::param("tol", self.tol, "must be a finite number > 0"));
+        }
+        Ok(())
+    }
+}
+
+fn training_error(e: impl std::fmt::Display) -> Error {
+    Error::Training {
+        model: "LogisticRegression".into(),
+        reason: e.to_string(),
+    }
+}
+
+#[typetag::serde(name = "logistic_regression")]
+impl Trainer for LogisticRegression {
+    fn target_kind(&self) -> TargetKind {
+        TargetKind::Classification
+    }
+
+    fn fit(&self, data: &Dataset) -> Result<Box<dyn Model>> {
+        self.validate()?;
+        let Target::Classes { codes, labels } = &data.target else {
+            return Err(Error::InvalidData(
+                "LogisticRegression needs a classification target (labels), not real values".into(),
+            ));
+        };
+        if data.weights.is_some() {
+            return Err(Error::param(
+                "sample_weight",
+                "given",
+                "LogisticRegression (linfa-logistic) does not support sample weights",
+            ));
+        }
+        if data.x.nrows() == 0 {
+            return Err(Error::EmptyInput {
+                context: "no rows to fit LogisticRegression on".into(),
+            });
+        }
+        let n_classes = labels.len();
+        let dataset = linfa::Dataset::new(data.x.clone(), codes.clone());
+        let alpha = 1.0 / self.c;
+        let (coef, intercept) = if n_classes == 2 {
+            let fitted = linfa_logistic::LogisticRegression::default()
+                .alpha(alpha)
+                .max_iterations(self.max_iter)
+                .gradient_tolerance(self.tol)
+                .with_intercept(self.fit_intercept)
+                .fit(&dataset)
+                .map_err(training_error)?;
+            let coef = fitted.params().clone().insert_axis(Axis(0));
+            (coef, Array1::from_elem(1, fitted.intercept()))
+        } else {
+            let fitted = linfa_logistic::MultiLogisticRegression::default()
+                .alpha(alpha)
+                .max_iterations(self.max_iter)
+                .gradient_tolerance(self.tol)
+                .with_intercept(self.fit_intercept)
+                .fit(&dataset)
+                .map_err(training_error)?;
+            // linfa orders the columns by its sorted class list, which is 0..n here, but
+            // map explicitly so a change there cannot silently permute classes.
+            let mut coef = Array2::zeros((n_classes, data.x.ncols()));
+            let mut intercept = Array1::zeros(n_classes);
+            for (k, class) in fitted.classes().iter().enumerate() {
+                coef.row_mut(*class).assign(&fitted.params().column(k));
+                intercept[*class] = fitted.intercept()[k];
+            }
+            (coef, intercept)
+        };
+        if coef.iter().chain(intercept.iter()).any(|v| !v.is_finite()) {
+            return Err(training_error(
+                "the solver diverged (non-finite coefficients); scale the features or lower c",
+            ));
+        }
+        Ok(Box::new(LinearClassifier { coef, intercept }))
+    }
+}
+
+/// A fitted linear classifier: binary (one row of coefficients, sigmoid) or
+/// multinomial (one row per class, softmax).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearClassifier {
+    /// `(1, features)` for binary, `(classes, features)` for multinomial.
+    pub coef: Array2<f64>,
+    /// One per row of `coef`.
+    pub intercept: Array1<f64>,
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+impl LinearClassifier {
+    fn n_classes(&self) -> usize {
+        if self.coef.nrows() == 1 {
+            2
+        } else {
+            self.coef.nrows()
+        }
+    }
+
+    /// Class probabilities for one row of decision values, written into `out`.
+    fn proba_from_scores(&self, scores: &[f64], out: &mut [f64]) {
+        if self.coef.nrows() == 1 {
+            let p = sigmoid(scores[0]);
+            out[0] = 1.0 - p;
+            out[1] = p;
+        } else {
+            let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let mut sum = 0.0;
+            for (o, s) in out.iter_mut().zip(scores) {
+                *o = (s - max).exp();
+                sum += *o;
+            }
+            out.iter_mut().for_each(|o| *o /= sum);
+        }
+    }
+}
+
+fn argmax(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, v) in values.iter().enumerate() {
+        if *v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[typetag::serde(name = "linear_classifier")]
+impl Model for LinearClassifier {
+    fn n_features(&self) -> usize {
+        self.coef.ncols()
+    }
+
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Predictions> {
+        check_width("LogisticRegression", self.n_features(), x.ncols())?;
+        let scores = x.dot(&self.coef.t()) + &self.intercept;
+        let k = self.n_classes();
+        let mut proba = Array2::zeros((x.nrows(), k));
+        let mut codes = Vec::with_capacity(x.nrows());
+        for (s, mut p) in scores.rows().into_iter().zip(proba.rows_mut()) {
+            let s = s.to_vec();
+            let p = p
+                .as_slice_mut()
+                .ok_or_else(|| Error::InvalidData("non-contiguous output".into()))?;
+            self.proba_from_scores(&s, p);
+            codes.push(argmax(p));
+        }
+        Ok(Predictions::Classes {
+            codes,
+            proba: Some(proba),
+        })
+    }
+
+    fn predict_row(&self, x: &[f64]) -> Result<RowPrediction> {
+        check_width("LogisticRegression", self.n_features(), x.len())?;
+        let scores: Vec<f64> = self
+            .coef
+            .rows()
+            .into_iter()
+            .zip(&self.intercept)
+            .map(|(w, b)| w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + b)
+            .collect();
+        let mut proba = vec![0.0; self.n_classes()];
+        self.proba_from_scores(&scores, &mut proba);
+        Ok(RowPrediction::Class {
+            code: argmax(&proba),
+            proba: Some(proba),
+        })
+    }
+}

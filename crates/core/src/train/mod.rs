@@ -1,0 +1,101 @@
+//! Trainers and the models they fit.
+//!
+//! A [`Trainer`] holds hyperparameters and fits a [`Dataset`] into a [`Model`]. Models
+//! work on class *codes* (`0..n_classes`); the pipeline maps codes to labels. Every
+//! trainer and model is serde-serializable under a stable tag, as transforms are.
+
+mod linear;
+mod logistic;
+mod tree;
+
+use std::fmt::Debug;
+
+use ndarray::{Array1, Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+pub use linear::*;
+pub use logistic::{LinearClassifier, LogisticRegression};
+pub use tree::*;
+
+use crate::data::{Dataset, TargetKind};
+use crate::error::{Error, Result};
+
+/// What a model predicts for a batch of rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Predictions {
+    /// Class codes, and per-class probabilities (`rows x classes`) where the model has them.
+    Classes {
+        /// One code per row.
+        codes: Vec<usize>,
+        /// Class probabilities, if the model gives them.
+        proba: Option<Array2<f64>>,
+    },
+    /// Real values.
+    Values(Array1<f64>),
+}
+
+/// What a model predicts for one row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowPrediction {
+    /// A class code and, where the model has them, per-class probabilities.
+    Class {
+        /// The class code.
+        code: usize,
+        /// Class probabilities.
+        proba: Option<Vec<f64>>,
+    },
+    /// A real value.
+    Value(f64),
+}
+
+/// Hyperparameters of a learning algorithm.
+#[typetag::serde(tag = "type")]
+pub trait Trainer: Send + Sync + Debug + dyn_clone::DynClone {
+    /// Whether this trainer fits classes or values.
+    fn target_kind(&self) -> TargetKind;
+
+    /// Fit a model.
+    ///
+    /// # Errors
+    /// Invalid hyperparameters ([`Error::InvalidParameter`]), data the algorithm cannot
+    /// use ([`Error::InvalidData`]), or a solver failure ([`Error::Training`]).
+    fn fit(&self, data: &Dataset) -> Result<Box<dyn Model>>;
+}
+dyn_clone::clone_trait_object!(Trainer);
+
+/// A fitted model.
+#[typetag::serde(tag = "type")]
+pub trait Model: Send + Sync + Debug + dyn_clone::DynClone {
+    /// The number of features (columns) the model expects.
+    fn n_features(&self) -> usize;
+
+    /// Predict a batch.
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Predictions>;
+
+    /// Predict one row. The default runs [`predict`](Model::predict) on a one-row matrix.
+    fn predict_row(&self, x: &[f64]) -> Result<RowPrediction> {
+        let view = ArrayView2::from_shape((1, x.len()), x)
+            .map_err(|e| Error::InvalidData(format!("row of {} values: {e}", x.len())))?;
+        Ok(match self.predict(view)? {
+            Predictions::Classes { codes, proba } => RowPrediction::Class {
+                code: codes.first().copied().unwrap_or_default(),
+                proba: proba.map(|p| p.row(0).to_vec()),
+            },
+            Predictions::Values(v) => RowPrediction::Value(v.first().copied().unwrap_or(f64::NAN)),
+        })
+    }
+}
+dyn_clone::clone_trait_object!(Model);
+
+/// Check that `x` has the number of columns the model was fitted on.
+pub fn check_width(model: &str, expected: usize, found: usize) -> Result<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::InvalidData(format!(
+            "{model} was fitted on {expected} features but got {found}"
+        )))
+    }
+}
