@@ -419,17 +419,19 @@ impl PyPreprocessing {
     }
 }
 
-/// Read a CSV file into a pyarrow RecordBatch.
+/// Read a CSV file into a pyarrow RecordBatch. `infer_rows=0` infers the schema from every row.
 #[pyfunction]
-#[pyo3(signature = (path, null_values=None, delimiter=",", has_header=true, infer_rows=Some(10_000)))]
+#[pyo3(signature = (path, null_values=None, delimiter=",", has_header=true, infer_rows=10_000))]
 fn read_csv<'py>(
     py: Python<'py>,
     path: PathBuf,
     null_values: Option<Vec<String>>,
     delimiter: &str,
     has_header: bool,
-    infer_rows: Option<usize>,
+    infer_rows: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
+    // 0 reads every row to infer the schema.
+    let infer_rows = (infer_rows > 0).then_some(infer_rows);
     let delimiter = match delimiter.as_bytes() {
         [b] => *b,
         _ => {

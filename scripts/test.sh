@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Run every check and test of ferrops: formatting, lints, Rust tests (unit, integration,
+# doctests), rustdoc, the Python package build, pytest, ruff and mypy stubtest.
+#
+# Works on a new machine with a Rust toolchain and CPython >= 3.11: it creates a virtual
+# environment in .venv (or uses $VIRTUAL_ENV) and installs maturin and the test peers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+start=$(date +%s)
+
+if [ -z "${VIRTUAL_ENV:-}" ]; then
+  step "python environment (.venv)"
+  python3 -m venv .venv
+  # shellcheck disable=SC1091
+  . .venv/bin/activate
+fi
+python -m pip install -q --upgrade pip
+python -m pip install -q "maturin>=1.7,<2" "pytest>=7" "hypothesis>=6" "scikit-learn>=1.3" "pandas>=2" \
+  "polars>=1" "pyarrow>=14" "numpy>=1.24" "mypy>=1.8" "ruff>=0.5"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, -D warnings)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test (unit, integration, doctests)"
+cargo test -p ferrops
+
+step "rustdoc (-D warnings)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p ferrops --no-deps -q
+
+step "build and install the Python package (maturin develop)"
+maturin develop -q
+
+step "ruff"
+ruff check python tests/python benches examples
+ruff format --check python tests/python benches examples
+
+step "mypy stubtest"
+python -m mypy.stubtest ferrops._core --allowlist tests/python/stubtest-allowlist.txt
+
+step "pytest"
+python -m pytest -q tests/python
+
+printf '\nall checks passed in %ss\n' "$(( $(date +%s) - start ))"
