@@ -22,10 +22,34 @@ from ._core import (
 from .pipeline import Pipeline, Trainer, load
 from .preprocess import Preprocessing
 from .trainers import LogisticRegression
-from .transforms import StandardScaler
+from .transforms import (
+    DatetimeParts,
+    FeatureHasher,
+    KBinsDiscretizer,
+    Log1p,
+    MaxAbsScaler,
+    MinMaxScaler,
+    OneHotEncoder,
+    OrdinalEncoder,
+    PowerTransformer,
+    RobustScaler,
+    SimpleImputer,
+    StandardScaler,
+)
 
 __all__ = [
     "DataError",
+    "DatetimeParts",
+    "FeatureHasher",
+    "KBinsDiscretizer",
+    "Log1p",
+    "MaxAbsScaler",
+    "MinMaxScaler",
+    "OneHotEncoder",
+    "OrdinalEncoder",
+    "PowerTransformer",
+    "RobustScaler",
+    "SimpleImputer",
     "FerropsError",
     "FerropsIOError",
     "IntegrityError",

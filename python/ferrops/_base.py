@@ -66,7 +66,20 @@ class Spec(_Base):
         return {"type": self._tag, **params}
 
     def _spec_json(self) -> str:
-        return json.dumps(self._spec())
+        return json.dumps(_json_safe(self._spec()), allow_nan=False)
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN (not valid JSON) becomes null, which the Rust side reads as NaN; tuples become lists."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _json_safe(value.item())
+    return value
 
 
 class Transform(Spec):

@@ -56,7 +56,10 @@ class Pipeline(Spec):
     """Feature transforms applied in order, then an optional trainer.
 
     >>> import ferrops as fo
-    >>> pipe = fo.Pipeline([fo.SimpleImputer("median"), fo.StandardScaler()], trainer=fo.LogisticRegression())
+    >>> pipe = fo.Pipeline(
+    ...     [fo.SimpleImputer(strategy="median"), fo.StandardScaler(), fo.OneHotEncoder(["city"])],
+    ...     trainer=fo.LogisticRegression(),
+    ... )
 
     ``fit(X, y)`` or ``fit(X, target="column")``; ``predict``, ``predict_proba``,
     ``transform``, ``predict_row`` (one dict, the serving fast path), ``save``.

@@ -26,3 +26,195 @@ class StandardScaler(Transform):
         self.columns = columns
         self.with_mean = with_mean
         self.with_std = with_std
+
+
+class OneHotEncoder(Transform):
+    """One 0/1 column per category, named ``<column>_<category>``, as scikit-learn's ``OneHotEncoder``.
+
+    ``handle_unknown``: ``"error"`` (raise ``DataError``), ``"ignore"`` (all zeros) or
+    ``"infrequent_if_exist"`` (group rare categories, by ``min_frequency`` — a count, or a
+    fraction in (0, 1) — and ``max_categories``, into ``<column>_infrequent_sklearn``).
+    ``drop``: ``None``, ``"first"`` or ``"if_binary"``. A missing value is its own category
+    ``nan``. Defaults to every string column.
+
+    >>> import ferrops as fo, pandas as pd
+    >>> fo.OneHotEncoder().fit(pd.DataFrame({"c": ["a", "b", "a"]})).get_feature_names_out().tolist()
+    ['c_a', 'c_b']
+    """
+
+    _tag = "one_hot_encoder"
+    _default_columns = "all_string"
+
+    def __init__(
+        self,
+        columns: Any = None,
+        handle_unknown: str = "error",
+        drop: str | None = None,
+        min_frequency: int | float | None = None,
+        max_categories: int | None = None,
+    ) -> None:
+        self.columns = columns
+        self.handle_unknown = handle_unknown
+        self.drop = drop
+        self.min_frequency = min_frequency
+        self.max_categories = max_categories
+
+
+class OrdinalEncoder(Transform):
+    """Categories to their index in sorted order, as scikit-learn's ``OrdinalEncoder``.
+
+    ``handle_unknown``: ``"error"`` or ``"use_encoded_value"`` (then ``unknown_value`` is
+    used, NaN by default); missing values become ``encoded_missing_value`` (NaN by default).
+    Defaults to every string column.
+    """
+
+    _tag = "ordinal_encoder"
+    _default_columns = "all_string"
+
+    def __init__(
+        self,
+        columns: Any = None,
+        handle_unknown: str = "error",
+        unknown_value: float | None = None,
+        encoded_missing_value: float | None = None,
+    ) -> None:
+        self.columns = columns
+        self.handle_unknown = handle_unknown
+        self.unknown_value = unknown_value
+        self.encoded_missing_value = encoded_missing_value
+
+
+class DatetimeParts(Transform):
+    """Calendar parts of timestamp/date columns: ``<column>_year``, ``_month``, ``_day``,
+    ``_weekday`` (Monday = 0, as pandas) and ``_hour``, in the column's own timezone.
+
+    ``parts`` selects which; ``drop_original`` removes the timestamp column. Defaults to
+    every timestamp/date column.
+    """
+
+    _tag = "datetime_parts"
+    _default_columns = "all_temporal"
+
+    def __init__(
+        self,
+        columns: Any = None,
+        parts: tuple[str, ...] = ("year", "month", "day", "weekday", "hour"),
+        drop_original: bool = True,
+    ) -> None:
+        self.columns = columns
+        self.parts = parts
+        self.drop_original = drop_original
+
+
+class FeatureHasher(Transform):
+    """Hash each string column's values into ``n_features`` columns ``<column>_hash_<i>``
+    (MurmurHash3, as scikit-learn's ``FeatureHasher(input_type="string")`` on one column).
+
+    Defaults to every string column; ``n_features`` defaults to 32 (each is a dense column).
+    """
+
+    _tag = "feature_hasher"
+    _default_columns = "all_string"
+
+    def __init__(self, columns: Any = None, n_features: int = 32, alternate_sign: bool = True) -> None:
+        self.columns = columns
+        self.n_features = n_features
+        self.alternate_sign = alternate_sign
+
+
+class SimpleImputer(Transform):
+    """Fill missing values (null and NaN) with the column's ``"mean"``, ``"median"``,
+    ``"most_frequent"`` (ties: the smallest) or a ``"constant"`` ``fill_value``, as
+    scikit-learn's ``SimpleImputer``. ``add_indicator`` adds ``missingindicator_<column>``
+    (0/1) right after each column that had missing values at fit. Numeric columns.
+
+    >>> import ferrops as fo, numpy as np
+    >>> fo.SimpleImputer(strategy="median").fit_transform(np.array([[1.0], [np.nan], [3.0]])).ravel().tolist()
+    [1.0, 2.0, 3.0]
+    """
+
+    _tag = "simple_imputer"
+
+    def __init__(self, columns: Any = None, strategy: str = "mean", fill_value: float = 0.0, add_indicator: bool = False) -> None:
+        self.columns = columns
+        self.strategy = strategy
+        self.fill_value = fill_value
+        self.add_indicator = add_indicator
+
+
+class MinMaxScaler(Transform):
+    """Scale each column to ``feature_range`` using the fitted min and max, as scikit-learn;
+    ``clip`` clamps transformed values to the range."""
+
+    _tag = "min_max_scaler"
+
+    def __init__(self, columns: Any = None, feature_range: tuple[float, float] = (0.0, 1.0), clip: bool = False) -> None:
+        self.columns = columns
+        self.feature_range = feature_range
+        self.clip = clip
+
+
+class RobustScaler(Transform):
+    """Centre on the median and scale by the inter-quantile range (``quantile_range``,
+    percentiles), as scikit-learn's ``RobustScaler``."""
+
+    _tag = "robust_scaler"
+
+    def __init__(
+        self,
+        columns: Any = None,
+        with_centering: bool = True,
+        with_scaling: bool = True,
+        quantile_range: tuple[float, float] = (25.0, 75.0),
+    ) -> None:
+        self.columns = columns
+        self.with_centering = with_centering
+        self.with_scaling = with_scaling
+        self.quantile_range = quantile_range
+
+
+class MaxAbsScaler(Transform):
+    """Divide each column by its maximum absolute value, as scikit-learn's ``MaxAbsScaler``."""
+
+    _tag = "max_abs_scaler"
+
+    def __init__(self, columns: Any = None, clip: bool = False) -> None:
+        self.columns = columns
+        self.clip = clip
+
+
+class KBinsDiscretizer(Transform):
+    """Replace each value by its bin index (``n_bins`` bins, ``"uniform"`` or ``"quantile"``
+    edges), as scikit-learn's ``KBinsDiscretizer(encode="ordinal")``. ``quantile_method``
+    is ``"averaged_inverted_cdf"`` (scikit-learn >= 1.7's default) or ``"linear"``.
+    Chain a ``OneHotEncoder`` for one-hot bins."""
+
+    _tag = "kbins_discretizer"
+
+    def __init__(
+        self, columns: Any = None, n_bins: int = 5, strategy: str = "quantile", quantile_method: str = "averaged_inverted_cdf"
+    ) -> None:
+        self.columns = columns
+        self.n_bins = n_bins
+        self.strategy = strategy
+        self.quantile_method = quantile_method
+
+
+class Log1p(Transform):
+    """``log(1 + x)``; a value <= -1 raises ``DataError`` naming the column and row."""
+
+    _tag = "log1p"
+
+    def __init__(self, columns: Any = None) -> None:
+        self.columns = columns
+
+
+class PowerTransformer(Transform):
+    """Yeo-Johnson power transform with a maximum-likelihood lambda per column, then
+    (``standardize``) zero mean and unit variance, as scikit-learn's ``PowerTransformer``."""
+
+    _tag = "power_transformer"
+
+    def __init__(self, columns: Any = None, standardize: bool = True) -> None:
+        self.columns = columns
+        self.standardize = standardize

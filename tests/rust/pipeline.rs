@@ -1,6 +1,8 @@
 //! End-to-end tests of `Pipeline` / `FittedPipeline`: fit, predict, signature checks,
 //! single-row predictions, artifacts (hashes, tampering, hostile manifests), bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::fs;
@@ -25,7 +27,9 @@ fn accuracy(fitted: &FittedPipeline, table: &RecordBatch) -> f64 {
     let predicted = fitted.predict(table).unwrap();
     let predicted = predicted.as_string::<i32>();
     let truth = table.column_by_name("label").unwrap().as_string::<i32>();
-    let hits = (0..truth.len()).filter(|&i| predicted.value(i) == truth.value(i)).count();
+    let hits = (0..truth.len())
+        .filter(|&i| predicted.value(i) == truth.value(i))
+        .count();
     hits as f64 / truth.len() as f64
 }
 
@@ -62,7 +66,11 @@ fn single_row_prediction_equals_batch_prediction() {
     for i in 0..train.num_rows() {
         let row = vec![
             Value::Float(a.value(i)),
-            if b.is_null(i) { Value::Null } else { Value::Float(b.value(i)) },
+            if b.is_null(i) {
+                Value::Null
+            } else {
+                Value::Float(b.value(i))
+            },
             Value::Str(city.value(i).to_string()),
         ];
         let (label, p) = fitted.predict_row(row).unwrap();
@@ -98,7 +106,10 @@ fn signature_errors_name_the_column_and_extra_columns_are_ignored() {
     let mistyped = RecordBatch::try_from_iter([
         ("a", train.column(0).clone()),
         ("b", train.column(1).clone()),
-        ("city", Arc::new(Int64Array::from(vec![1; train.num_rows()])) as ArrayRef),
+        (
+            "city",
+            Arc::new(Int64Array::from(vec![1; train.num_rows()])) as ArrayRef,
+        ),
     ])
     .unwrap();
     match fitted.predict(&mistyped) {
@@ -109,7 +120,10 @@ fn signature_errors_name_the_column_and_extra_columns_are_ignored() {
     // Extra columns (and a different order, and an int column where floats were fitted) are fine.
     let reordered = RecordBatch::try_from_iter([
         ("extra", Arc::new(StringArray::from(vec!["z"; 2])) as ArrayRef),
-        ("city", Arc::new(StringArray::from(vec!["nice", "paris"])) as ArrayRef),
+        (
+            "city",
+            Arc::new(StringArray::from(vec!["nice", "paris"])) as ArrayRef,
+        ),
         ("b", Arc::new(Float64Array::from(vec![0.1, 0.2])) as ArrayRef),
         ("a", Arc::new(Int64Array::from(vec![60, 40])) as ArrayRef),
     ])
@@ -119,28 +133,49 @@ fn signature_errors_name_the_column_and_extra_columns_are_ignored() {
     let (_, schema_err) = (0, fitted.predict_row(vec![Value::Float(1.0)]));
     assert!(matches!(schema_err, Err(Error::InvalidData(_))));
     let wrong_value = fitted.predict_row(vec![Value::Str("x".into()), Value::Null, Value::from("nice")]);
-    assert!(matches!(wrong_value, Err(Error::ColumnType { ref column, .. }) if column == "a"), "{wrong_value:?}");
+    assert!(
+        matches!(wrong_value, Err(Error::ColumnType { ref column, .. }) if column == "a"),
+        "{wrong_value:?}"
+    );
 }
 
 #[test]
 fn bad_training_input_gets_clear_errors() {
     let train = classification_table(100, 5);
     let empty = train.slice(0, 0);
-    assert!(matches!(pipeline().fit(&empty, "label"), Err(Error::EmptyInput { .. })));
-    assert!(matches!(pipeline().fit(&train, "nope"), Err(Error::ColumnNotFound { .. })));
+    assert!(matches!(
+        pipeline().fit(&empty, "label"),
+        Err(Error::EmptyInput { .. })
+    ));
+    assert!(matches!(
+        pipeline().fit(&train, "nope"),
+        Err(Error::ColumnNotFound { .. })
+    ));
 
     // One class only.
     let one_class = RecordBatch::try_from_iter([
         ("a", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])) as ArrayRef),
-        ("label", Arc::new(StringArray::from(vec!["x", "x", "x"])) as ArrayRef),
+        (
+            "label",
+            Arc::new(StringArray::from(vec!["x", "x", "x"])) as ArrayRef,
+        ),
     ])
     .unwrap();
-    let err = Pipeline::new().train(LogisticRegression::default()).fit(&one_class, "label").unwrap_err();
+    let err = Pipeline::new()
+        .train(LogisticRegression::default())
+        .fit(&one_class, "label")
+        .unwrap_err();
     assert!(err.to_string().contains("single class"), "{err}");
 
     // A string column left for the trainer.
-    let err = Pipeline::new().train(LogisticRegression::default()).fit(&train, "label").unwrap_err();
-    assert!(matches!(err, Error::ColumnType { ref column, .. } if column == "city"), "{err}");
+    let err = Pipeline::new()
+        .train(LogisticRegression::default())
+        .fit(&train, "label")
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ColumnType { ref column, .. } if column == "city"),
+        "{err}"
+    );
 
     // NaN left for the trainer: the error names the column.
     let err = Pipeline::new()
@@ -148,16 +183,25 @@ fn bad_training_input_gets_clear_errors() {
         .train(LogisticRegression::default())
         .fit(&train, "label")
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidValue { ref column, .. } if column == "b"), "{err}");
+    assert!(
+        matches!(err, Error::InvalidValue { ref column, .. } if column == "b"),
+        "{err}"
+    );
 
     // Invalid hyperparameter.
     let err = Pipeline::new()
         .transform(SimpleImputer::median(["b"]))
         .transform(OneHotEncoder::new(["city"]))
-        .train(LogisticRegression { c: -1.0, ..Default::default() })
+        .train(LogisticRegression {
+            c: -1.0,
+            ..Default::default()
+        })
         .fit(&train, "label")
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidParameter { ref name, .. } if name == "c"), "{err}");
+    assert!(
+        matches!(err, Error::InvalidParameter { ref name, .. } if name == "c"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -173,7 +217,10 @@ fn save_load_round_trip_gives_identical_predictions() {
     assert_eq!(manifest.files.len(), 4);
 
     let loaded = FittedPipeline::load(&path).unwrap();
-    assert_eq!(loaded.predict_proba(&train).unwrap(), fitted.predict_proba(&train).unwrap());
+    assert_eq!(
+        loaded.predict_proba(&train).unwrap(),
+        fitted.predict_proba(&train).unwrap()
+    );
 
     // Saving over an existing artifact is refused and leaves it intact.
     let err = fitted.save(&path).unwrap_err();
@@ -182,8 +229,14 @@ fn save_load_round_trip_gives_identical_predictions() {
 
     let bytes = fitted.to_bytes().unwrap();
     let back = FittedPipeline::from_bytes(&bytes).unwrap();
-    assert_eq!(back.predict_proba(&train).unwrap(), fitted.predict_proba(&train).unwrap());
-    assert!(matches!(FittedPipeline::from_bytes(b"garbage"), Err(Error::Serialization(_))));
+    assert_eq!(
+        back.predict_proba(&train).unwrap(),
+        fitted.predict_proba(&train).unwrap()
+    );
+    assert!(matches!(
+        FittedPipeline::from_bytes(b"garbage"),
+        Err(Error::Serialization(_))
+    ));
 }
 
 #[test]
@@ -213,7 +266,10 @@ fn tampered_or_hostile_artifacts_are_refused() {
     json["files"]["../../etc/passwd"] = serde_json::Value::String("00".into());
     fs::write(&manifest_path, json.to_string()).unwrap();
     let err = FittedPipeline::load(&path).unwrap_err();
-    assert!(matches!(err, Error::Artifact { .. }) && err.to_string().contains("outside"), "{err}");
+    assert!(
+        matches!(err, Error::Artifact { .. }) && err.to_string().contains("outside"),
+        "{err}"
+    );
 
     // A newer format version.
     let mut json: serde_json::Value = serde_json::from_str(&original).unwrap();
@@ -230,7 +286,10 @@ fn tampered_or_hostile_artifacts_are_refused() {
     fs::write(path.join(stage_file), &renamed).unwrap();
     let mut json: serde_json::Value = serde_json::from_str(&original).unwrap();
     use sha2::Digest;
-    let hash: String = sha2::Sha256::digest(renamed.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let hash: String = sha2::Sha256::digest(renamed.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     json["files"][stage_file] = serde_json::Value::String(hash);
     fs::write(&manifest_path, json.to_string()).unwrap();
     let err = FittedPipeline::load(&path).unwrap_err();
@@ -239,7 +298,10 @@ fn tampered_or_hostile_artifacts_are_refused() {
     // Garbage manifest, missing directory.
     fs::write(&manifest_path, "{not json").unwrap();
     assert!(matches!(FittedPipeline::load(&path), Err(Error::Artifact { .. })));
-    assert!(matches!(FittedPipeline::load(dir.path().join("nope")), Err(Error::Io { .. })));
+    assert!(matches!(
+        FittedPipeline::load(dir.path().join("nope")),
+        Err(Error::Io { .. })
+    ));
 }
 
 /// The fixture under tests/fixtures/pipeline_v1 was saved by ferrops 0.1.0 (format 1).
@@ -249,8 +311,11 @@ fn fixture_artifact_from_format_1_still_loads() {
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/pipeline_v1");
     let loaded = FittedPipeline::load(fixture).unwrap();
     let expected: serde_json::Value = serde_json::from_str(
-        &fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/pipeline_v1.expected.json"))
-            .unwrap(),
+        &fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/pipeline_v1.expected.json"
+        ))
+        .unwrap(),
     )
     .unwrap();
     let table = classification_table(20, 99);
@@ -273,5 +338,9 @@ fn write_fixture() {
     fitted.save(format!("{root}/pipeline_v1")).unwrap();
     let proba = fitted.predict_proba(&classification_table(20, 99)).unwrap();
     let rows: Vec<Vec<f64>> = proba.rows().into_iter().map(|r| r.to_vec()).collect();
-    fs::write(format!("{root}/pipeline_v1.expected.json"), serde_json::json!({ "proba": rows }).to_string()).unwrap();
+    fs::write(
+        format!("{root}/pipeline_v1.expected.json"),
+        serde_json::json!({ "proba": rows }).to_string(),
+    )
+    .unwrap();
 }

@@ -195,18 +195,38 @@ pub fn value_at(array: &ArrayRef, row: usize) -> Result<Value> {
         DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _) => {
             Value::Float(as_f64_array("", array)?.value(row))
         }
-        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => {
-            let micros = cast_with_options(
-                array,
-                &DataType::Timestamp(TimeUnit::Microsecond, None),
-                &CastOptions::default(),
-            )?;
-            Value::Timestamp(
-                micros
-                    .as_primitive::<arrow::datatypes::TimestampMicrosecondType>()
-                    .value(row),
-            )
+        DataType::Timestamp(unit, _) => {
+            use arrow::datatypes::{
+                TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+                TimestampSecondType,
+            };
+            // Floor division, so pre-1970 instants stay in the right second/day.
+            Value::Timestamp(match unit {
+                TimeUnit::Second => array
+                    .as_primitive::<TimestampSecondType>()
+                    .value(row)
+                    .saturating_mul(1_000_000),
+                TimeUnit::Millisecond => array
+                    .as_primitive::<TimestampMillisecondType>()
+                    .value(row)
+                    .saturating_mul(1_000),
+                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().value(row),
+                TimeUnit::Nanosecond => array
+                    .as_primitive::<TimestampNanosecondType>()
+                    .value(row)
+                    .div_euclid(1_000),
+            })
         }
+        DataType::Date32 => Value::Timestamp(
+            i64::from(array.as_primitive::<arrow::datatypes::Date32Type>().value(row))
+                .saturating_mul(86_400_000_000),
+        ),
+        DataType::Date64 => Value::Timestamp(
+            array
+                .as_primitive::<arrow::datatypes::Date64Type>()
+                .value(row)
+                .saturating_mul(1_000),
+        ),
         dt if dt.is_integer() => {
             let ints = cast_with_options(array, &DataType::Int64, &CastOptions::default())?;
             Value::Int(ints.as_primitive::<arrow::datatypes::Int64Type>().value(row))
@@ -257,6 +277,12 @@ pub fn array_from_values(name: &str, data_type: &DataType, values: &[Value]) -> 
                     other => Err(wrong(other)),
                 })
                 .collect::<Result<TimestampMicrosecondArray>>()?;
+            // Keep the column's timezone on the microsecond array: casting a naive array to a
+            // zoned type would read the instants as local wall time and shift them.
+            let micros = match dt {
+                DataType::Timestamp(_, tz) => micros.with_timezone_opt(tz.clone()),
+                _ => micros,
+            };
             cast_with_options(&(Arc::new(micros) as ArrayRef), dt, &CastOptions::default())?
         }
         dt if dt.is_integer() => {
@@ -315,4 +341,70 @@ pub fn batch_from_row(schema: &SchemaRef, row: &[Value]) -> Result<RecordBatch> 
 /// Row 0 of `table` as values.
 pub fn row_from_batch(table: &RecordBatch) -> Result<Vec<Value>> {
     table.columns().iter().map(|c| value_at(c, 0)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Date32Array, TimestampNanosecondArray};
+
+    #[test]
+    fn timestamps_round_trip_through_rows_without_shifting() {
+        // 1969-12-31T23:59:59.9999995 UTC (pre-1970, sub-microsecond) and 2021-03-14T07:30:00 UTC.
+        let ns = TimestampNanosecondArray::from(vec![Some(-500), Some(1_615_707_000_000_000_000), None])
+            .with_timezone("America/New_York");
+        let array: ArrayRef = Arc::new(ns);
+        assert_eq!(
+            value_at(&array, 0).unwrap(),
+            Value::Timestamp(-1),
+            "floor, not truncation"
+        );
+        assert_eq!(
+            value_at(&array, 1).unwrap(),
+            Value::Timestamp(1_615_707_000_000_000)
+        );
+        assert_eq!(value_at(&array, 2).unwrap(), Value::Null);
+        let schema: SchemaRef = Arc::new(Schema::new(vec![Field::new(
+            "t",
+            array.data_type().clone(),
+            true,
+        )]));
+        let row = vec![Value::Timestamp(1_615_707_000_000_000)];
+        let batch = batch_from_row(&schema, &row).unwrap();
+        assert_eq!(batch.schema().field(0).data_type(), array.data_type());
+        assert_eq!(row_from_batch(&batch).unwrap(), row);
+
+        let dates: ArrayRef = Arc::new(Date32Array::from(vec![-1, 18_000]));
+        assert_eq!(value_at(&dates, 0).unwrap(), Value::Timestamp(-86_400_000_000));
+    }
+
+    #[test]
+    fn splice_replaces_in_place() {
+        let t = RecordBatch::try_from_iter([
+            ("a", Arc::new(Float64Array::from(vec![1.0])) as ArrayRef),
+            ("b", Arc::new(Float64Array::from(vec![2.0])) as ArrayRef),
+            ("c", Arc::new(Float64Array::from(vec![3.0])) as ArrayRef),
+        ])
+        .unwrap();
+        let out = splice_columns(
+            &t,
+            vec![(
+                1,
+                vec![
+                    (
+                        Field::new("b1", DataType::Float64, true),
+                        Arc::new(Float64Array::from(vec![5.0])) as ArrayRef,
+                    ),
+                    (
+                        Field::new("b2", DataType::Float64, true),
+                        Arc::new(Float64Array::from(vec![6.0])) as ArrayRef,
+                    ),
+                ],
+            )],
+        )
+        .unwrap();
+        let names: Vec<_> = out.schema().fields().iter().map(|f| f.name().clone()).collect();
+        assert_eq!(names, ["a", "b1", "b2", "c"]);
+        assert!(matches!(column(&t, "zz"), Err(Error::ColumnNotFound { .. })));
+    }
 }

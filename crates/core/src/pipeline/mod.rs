@@ -159,10 +159,7 @@ impl Pipeline {
         })
     }
 
-    fn fit_transform_stages(
-        &self,
-        table: &RecordBatch,
-    ) -> Result<(Signature, Vec<Box<dyn FittedTransform>>, RecordBatch)> {
+    fn fit_transform_stages(&self, table: &RecordBatch) -> Result<FittedStages> {
         if table.num_rows() == 0 {
             return Err(Error::EmptyInput {
                 context: "cannot fit a pipeline on a table with no rows".into(),
@@ -179,6 +176,9 @@ impl Pipeline {
         Ok((signature, fitted, current))
     }
 }
+
+/// The input signature, the fitted transforms, and the transformed training table.
+type FittedStages = (Signature, Vec<Box<dyn FittedTransform>>, RecordBatch);
 
 /// The inputs of the model: every column left after the transforms, which must be
 /// numeric or boolean.
@@ -391,7 +391,11 @@ impl FittedPipeline {
             x.push(v.ok_or_else(|| Error::InvalidValue {
                 column: name.clone(),
                 row: 0,
-                value: format!("{:?}", row.get(i)),
+                value: match row.get(i) {
+                    None | Some(Value::Null) => "null".to_string(),
+                    Some(Value::Float(f)) => f.to_string(),
+                    Some(other) => format!("{other:?}"),
+                },
                 hint: "a model needs finite values: impute missing values (SimpleImputer) first".into(),
             })?);
         }

@@ -119,15 +119,14 @@ impl Signature {
             )));
         }
         for (spec, value) in self.columns.iter().zip(row) {
-            let ok = match (family(&spec.data_type), value) {
-                (_, Value::Null) => true,
-                (Family::Numeric, Value::Float(_) | Value::Int(_)) => true,
-                (Family::Numeric, Value::Bool(_)) => true,
-                (Family::String, Value::Str(_)) => true,
-                (Family::Bool, Value::Bool(_)) => true,
-                (Family::Temporal, Value::Timestamp(_) | Value::Int(_)) => true,
-                _ => false,
-            };
+            let ok = matches!(
+                (family(&spec.data_type), value),
+                (_, Value::Null)
+                    | (Family::Numeric, Value::Float(_) | Value::Int(_) | Value::Bool(_))
+                    | (Family::String, Value::Str(_))
+                    | (Family::Bool, Value::Bool(_))
+                    | (Family::Temporal, Value::Timestamp(_) | Value::Int(_))
+            );
             if !ok {
                 return Err(Error::column_type(
                     &spec.name,
