@@ -54,10 +54,15 @@ impl FeatureTransform for Ratio {
         let d = array_f64_values(&self.denominator, column(table, &self.denominator)?)?;
         let mut seen: Vec<f64> = n.iter().zip(&d).filter_map(|(n, d)| ratio(*n, *d)).collect();
         if seen.is_empty() {
-            return Err(Error::EmptyInput { context: format!("no defined ratio for `{}`", self.output) });
+            return Err(Error::EmptyInput {
+                context: format!("no defined ratio for `{}`", self.output),
+            });
         }
         seen.sort_by(f64::total_cmp);
-        Ok(Box::new(FittedRatio { params: self.clone(), fallback: seen[seen.len() / 2] }))
+        Ok(Box::new(FittedRatio {
+            params: self.clone(),
+            fallback: seen[seen.len() / 2],
+        }))
     }
 }
 
@@ -67,7 +72,11 @@ impl FittedTransform for FittedRatio {
         index_of(input, &self.params.numerator)?;
         index_of(input, &self.params.denominator)?;
         let mut fields: Vec<Arc<Field>> = input.fields().iter().cloned().collect();
-        fields.push(Arc::new(Field::new(&self.params.output, DataType::Float64, false)));
+        fields.push(Arc::new(Field::new(
+            &self.params.output,
+            DataType::Float64,
+            false,
+        )));
         Ok(Schema::new(fields))
     }
 
@@ -75,7 +84,11 @@ impl FittedTransform for FittedRatio {
         let schema = Arc::new(self.output_schema(table.schema_ref())?);
         let n = array_f64_values(&self.params.numerator, column(table, &self.params.numerator)?)?;
         let d = array_f64_values(&self.params.denominator, column(table, &self.params.denominator)?)?;
-        let out: Float64Array = n.iter().zip(&d).map(|(n, d)| ratio(*n, *d).unwrap_or(self.fallback)).collect();
+        let out: Float64Array = n
+            .iter()
+            .zip(&d)
+            .map(|(n, d)| ratio(*n, *d).unwrap_or(self.fallback))
+            .collect();
         let mut columns = table.columns().to_vec();
         columns.push(Arc::new(out) as ArrayRef);
         Ok(RecordBatch::try_new(schema, columns)?)
@@ -111,15 +124,29 @@ impl RowTransform for RatioRow {
 /// Fit a pipeline with the custom stage on penguin-like data, save, load, predict.
 pub fn demo(dir: &std::path::Path) -> ferrops::Result<(FittedPipeline, FittedPipeline)> {
     let table = RecordBatch::try_from_iter([
-        ("mass", Arc::new(Float64Array::from(vec![3750.0, 3800.0, 5200.0, 5400.0, 3300.0, 5700.0])) as ArrayRef),
-        ("flipper", Arc::new(Float64Array::from(vec![181.0, 186.0, 220.0, 0.0, 190.0, 230.0])) as ArrayRef),
+        (
+            "mass",
+            Arc::new(Float64Array::from(vec![
+                3750.0, 3800.0, 5200.0, 5400.0, 3300.0, 5700.0,
+            ])) as ArrayRef,
+        ),
+        (
+            "flipper",
+            Arc::new(Float64Array::from(vec![181.0, 186.0, 220.0, 0.0, 190.0, 230.0])) as ArrayRef,
+        ),
         (
             "species",
-            Arc::new(arrow::array::StringArray::from(vec!["a", "a", "g", "g", "a", "g"])) as ArrayRef,
+            Arc::new(arrow::array::StringArray::from(vec![
+                "a", "a", "g", "g", "a", "g",
+            ])) as ArrayRef,
         ),
     ])?;
     let fitted = Pipeline::new()
-        .transform(Ratio { numerator: "mass".into(), denominator: "flipper".into(), output: "mass_per_mm".into() })
+        .transform(Ratio {
+            numerator: "mass".into(),
+            denominator: "flipper".into(),
+            output: "mass_per_mm".into(),
+        })
         .transform(StandardScaler::new(Columns::AllNumeric))
         .train(LogisticRegression::default())
         .fit(&table, "species")?;
@@ -132,10 +159,20 @@ pub fn demo(dir: &std::path::Path) -> ferrops::Result<(FittedPipeline, FittedPip
 fn main() -> ferrops::Result<()> {
     let dir = std::env::temp_dir().join(format!("ferrops-custom-stage-{}", std::process::id()));
     let (fitted, loaded) = demo(&dir)?;
-    println!("stages: {:?}", loaded.transforms().iter().map(|t| format!("{t:?}")).collect::<Vec<_>>());
+    println!(
+        "stages: {:?}",
+        loaded
+            .transforms()
+            .iter()
+            .map(|t| format!("{t:?}"))
+            .collect::<Vec<_>>()
+    );
     println!("model inputs: {:?}", fitted.feature_names_out());
     let row = vec![Value::Float(5000.0), Value::Float(0.0)]; // zero denominator -> fallback
     println!("predict_row (flipper = 0): {:?}", loaded.predict_row(row)?);
-    std::fs::remove_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+    std::fs::remove_dir_all(&dir).map_err(|source| Error::Io {
+        path: dir.clone(),
+        source,
+    })?;
     Ok(())
 }

@@ -49,7 +49,13 @@ def columns_spec(columns: Any, default: str) -> Any:
     if columns is None:
         return default
     if isinstance(columns, str):
-        by_type = {"numeric": "all_numeric", "string": "all_string", "bool": "all_bool", "temporal": "all_temporal", "all": "all"}
+        by_type = {
+            "numeric": "all_numeric",
+            "string": "all_string",
+            "bool": "all_bool",
+            "temporal": "all_temporal",
+            "all": "all",
+        }
         if columns in by_type:
             return by_type[columns]
         return {"names": [columns]}
@@ -66,7 +72,12 @@ class Spec(_Base):
         return {"type": self._tag, **params}
 
     def _spec_json(self) -> str:
-        return json.dumps(_json_safe(self._spec()), allow_nan=False)
+        try:
+            return json.dumps(_json_safe(self._spec()), allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise _core.InvalidParameterError(
+                f"{type(self).__name__}: parameters must be finite numbers, strings, booleans or lists ({e})"
+            ) from None
 
 
 def _json_safe(value: Any) -> Any:

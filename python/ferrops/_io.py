@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -84,9 +85,17 @@ def convert_output(batch: pa.RecordBatch, output: str) -> Any:
     if all(pa.types.is_floating(c.type) or pa.types.is_integer(c.type) or pa.types.is_boolean(c.type) for c in columns):
         out = np.empty((batch.num_rows, batch.num_columns), dtype=np.float64)
         for i, c in enumerate(columns):
-            out[:, i] = c.to_numpy(zero_copy_only=False).astype(np.float64, copy=False) if c.null_count == 0 else c.to_pandas().to_numpy(dtype=np.float64, na_value=np.nan)
+            out[:, i] = (
+                c.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+                if c.null_count == 0
+                else c.to_pandas().to_numpy(dtype=np.float64, na_value=np.nan)
+            )
         return out
-    return np.column_stack([c.to_numpy(zero_copy_only=False) for c in columns]) if columns else np.empty((batch.num_rows, 0))
+    return (
+        np.column_stack([c.to_numpy(zero_copy_only=False) for c in columns])
+        if columns
+        else np.empty((batch.num_rows, 0))
+    )
 
 
 def array_output(arr: Any) -> np.ndarray:

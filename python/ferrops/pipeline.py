@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,7 @@ class Pipeline(Spec):
             if key in ("steps", "trainer"):
                 setattr(self, key, value)
             elif key.startswith("trainer__") and self.trainer is not None:
-                self.trainer.set_params(**{key[len("trainer__"):]: value})
+                self.trainer.set_params(**{key[len("trainer__") :]: value})
             elif key.startswith("steps__"):
                 _, index, name = key.split("__", 2)
                 self.steps[int(index)].set_params(**{name: value})

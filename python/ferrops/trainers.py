@@ -23,4 +23,10 @@ class LogisticRegression(Trainer):
         self.fit_intercept = fit_intercept
 
     def _spec(self) -> dict[str, Any]:
-        return {"type": self._tag, "c": self.C, "max_iter": self.max_iter, "tol": self.tol, "fit_intercept": self.fit_intercept}
+        return {
+            "type": self._tag,
+            "c": self.C,
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+            "fit_intercept": self.fit_intercept,
+        }

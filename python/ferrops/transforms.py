@@ -135,7 +135,9 @@ class SimpleImputer(Transform):
 
     _tag = "simple_imputer"
 
-    def __init__(self, columns: Any = None, strategy: str = "mean", fill_value: float = 0.0, add_indicator: bool = False) -> None:
+    def __init__(
+        self, columns: Any = None, strategy: str = "mean", fill_value: float = 0.0, add_indicator: bool = False
+    ) -> None:
         self.columns = columns
         self.strategy = strategy
         self.fill_value = fill_value
@@ -148,7 +150,9 @@ class MinMaxScaler(Transform):
 
     _tag = "min_max_scaler"
 
-    def __init__(self, columns: Any = None, feature_range: tuple[float, float] = (0.0, 1.0), clip: bool = False) -> None:
+    def __init__(
+        self, columns: Any = None, feature_range: tuple[float, float] = (0.0, 1.0), clip: bool = False
+    ) -> None:
         self.columns = columns
         self.feature_range = feature_range
         self.clip = clip
@@ -192,7 +196,11 @@ class KBinsDiscretizer(Transform):
     _tag = "kbins_discretizer"
 
     def __init__(
-        self, columns: Any = None, n_bins: int = 5, strategy: str = "quantile", quantile_method: str = "averaged_inverted_cdf"
+        self,
+        columns: Any = None,
+        n_bins: int = 5,
+        strategy: str = "quantile",
+        quantile_method: str = "averaged_inverted_cdf",
     ) -> None:
         self.columns = columns
         self.n_bins = n_bins

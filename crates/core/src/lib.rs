@@ -16,11 +16,14 @@
 //!
 //! # fn main() -> ferrops::Result<()> {
 //! let table = RecordBatch::try_from_iter([
-//!     ("age", Arc::new(Float64Array::from(vec![20.0, 30.0, 40.0, 35.0])) as _),
+//!     ("age", Arc::new(Float64Array::from(vec![Some(20.0), None, Some(40.0), Some(35.0)])) as _),
+//!     ("city", Arc::new(StringArray::from(vec!["a", "b", "a", "b"])) as _),
 //!     ("bought", Arc::new(StringArray::from(vec!["no", "yes", "no", "yes"])) as _),
 //! ])?;
 //! let fitted = Pipeline::new()
+//!     .transform(SimpleImputer::median(["age"]))
 //!     .transform(StandardScaler::new(Columns::AllNumeric))
+//!     .transform(OneHotEncoder::new(["city"]))
 //!     .train(LogisticRegression::default())
 //!     .fit(&table, "bought")?;
 //! let predicted = fitted.predict(&table)?;
@@ -42,8 +45,16 @@ pub use error::{Error, Result};
 pub mod prelude {
     pub use crate::data::{read_csv, read_parquet, CsvOptions, Dataset, Value};
     pub use crate::error::{Error, Result};
-    pub use crate::features::{Columns, FeatureTransform, FittedTransform, StandardScaler};
+    pub use crate::features::{
+        Columns, DatetimeParts, FeatureHasher, FeatureTransform, FittedTransform, KBinsDiscretizer, Log1p,
+        MaxAbsScaler, MinMaxScaler, OneHotEncoder, OrdinalEncoder, PowerTransformer, RobustScaler,
+        SimpleImputer, StandardScaler,
+    };
     pub use crate::pipeline::{FittedPipeline, Pipeline};
     pub use crate::preprocess::Preprocessor;
-    pub use crate::train::{LogisticRegression, Model, Trainer};
+    pub use crate::preprocess::{
+        col, Cast, CastType, Clip, Deduplicate, DropNulls, Filter, ParseTimestamps, Predicate,
+        PreprocessPlan, Rename, Select,
+    };
+    pub use crate::train::{DecisionTree, ElasticNet, LinearRegression, LogisticRegression, Model, Trainer};
 }

@@ -5,13 +5,48 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
-create_exception!(ferrops, FerropsError, PyException, "Base class of every ferrops error.");
-create_exception!(ferrops, SchemaError, FerropsError, "A column is missing or has the wrong type.");
-create_exception!(ferrops, DataError, FerropsError, "Bad values: empty input, NaN/inf, unknown category, one-class target.");
-create_exception!(ferrops, InvalidParameterError, FerropsError, "A parameter is out of range or inconsistent.");
-create_exception!(ferrops, NotFittedError, FerropsError, "An object was used before fit.");
-create_exception!(ferrops, IntegrityError, FerropsError, "An artifact file does not match its recorded hash.");
-create_exception!(ferrops, FerropsIOError, FerropsError, "A file could not be read, written or parsed.");
+create_exception!(
+    ferrops,
+    FerropsError,
+    PyException,
+    "Base class of every ferrops error."
+);
+create_exception!(
+    ferrops,
+    SchemaError,
+    FerropsError,
+    "A column is missing or has the wrong type."
+);
+create_exception!(
+    ferrops,
+    DataError,
+    FerropsError,
+    "Bad values: empty input, NaN/inf, unknown category, one-class target."
+);
+create_exception!(
+    ferrops,
+    InvalidParameterError,
+    FerropsError,
+    "A parameter is out of range or inconsistent."
+);
+create_exception!(
+    ferrops,
+    NotFittedError,
+    FerropsError,
+    "An object was used before fit."
+);
+create_exception!(
+    ferrops,
+    IntegrityError,
+    FerropsError,
+    "An artifact file does not match its recorded hash."
+);
+create_exception!(
+    ferrops,
+    FerropsIOError,
+    FerropsError,
+    "A file could not be read, written or parsed."
+);
 create_exception!(ferrops, TrainingError, FerropsError, "A solver failed to fit.");
 
 /// Map a ferrops error to its Python exception.

@@ -140,7 +140,10 @@ impl PyFittedTransform {
         let transform: Box<dyn FeatureTransform> = parse_json("transform spec", spec)?;
         let batch = to_batch(table)?;
         let inner = detached(py, || transform.fit(&batch))?;
-        Ok(PyFittedTransform { inner, input: batch.schema().as_ref().clone() })
+        Ok(PyFittedTransform {
+            inner,
+            input: batch.schema().as_ref().clone(),
+        })
     }
 
     /// Transform `table` into a pyarrow RecordBatch.
@@ -168,16 +171,25 @@ impl PyFittedTransform {
 
     /// Serialize stage and input schema to bytes.
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let state = TransformState { stage: self.inner.clone(), input: self.input.clone() };
+        let state = TransformState {
+            stage: self.inner.clone(),
+            input: self.input.clone(),
+        };
         Ok(PyBytes::new(py, &serde_json::to_vec(&state).map_err(ser_err)?))
     }
 
     /// Rebuild from `to_bytes`.
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        let state: TransformState = serde_json::from_slice(data)
-            .map_err(|e| to_py(ferrops::Error::Serialization(format!("not a serialized ferrops transform: {e}"))))?;
-        Ok(PyFittedTransform { inner: state.stage, input: state.input })
+        let state: TransformState = serde_json::from_slice(data).map_err(|e| {
+            to_py(ferrops::Error::Serialization(format!(
+                "not a serialized ferrops transform: {e}"
+            )))
+        })?;
+        Ok(PyFittedTransform {
+            inner: state.stage,
+            input: state.input,
+        })
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
@@ -241,7 +253,11 @@ impl PyFittedPipeline {
     }
 
     /// Run the transforms; the model's input matrix as a float64 numpy array.
-    fn transform_matrix<'py>(&self, py: Python<'py>, table: AnyRecordBatch) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn transform_matrix<'py>(
+        &self,
+        py: Python<'py>,
+        table: AnyRecordBatch,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let batch = to_batch(table)?;
         let out = detached(py, || self.inner.transform_matrix(&batch))?;
         Ok(out.into_pyarray(py))
@@ -257,7 +273,11 @@ impl PyFittedPipeline {
     }
 
     /// Class probabilities, rows x classes, as a float64 numpy array.
-    fn predict_proba<'py>(&self, py: Python<'py>, table: AnyRecordBatch) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn predict_proba<'py>(
+        &self,
+        py: Python<'py>,
+        table: AnyRecordBatch,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let batch = to_batch(table)?;
         let out = detached(py, || self.inner.predict_proba(&batch))?;
         Ok(out.into_pyarray(py))
@@ -265,7 +285,11 @@ impl PyFittedPipeline {
 
     /// Predict one row given as a dict `{column: value}`; returns `(label, probabilities or None)`.
     /// Extra keys are ignored. This is the serving fast path: no Arrow batch is built.
-    fn predict_row<'py>(&self, py: Python<'py>, row: &Bound<'py, PyDict>) -> PyResult<(Py<PyAny>, Option<Vec<f64>>)> {
+    fn predict_row<'py>(
+        &self,
+        py: Python<'py>,
+        row: &Bound<'py, PyDict>,
+    ) -> PyResult<(Py<PyAny>, Option<Vec<f64>>)> {
         let signature = self.inner.signature();
         let mut values = Vec::with_capacity(signature.columns.len());
         for spec in &signature.columns {
@@ -305,7 +329,9 @@ impl PyFittedPipeline {
     /// Rebuild from `to_bytes`.
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        Ok(PyFittedPipeline { inner: FittedPipeline::from_bytes(data).map_err(to_py)? })
+        Ok(PyFittedPipeline {
+            inner: FittedPipeline::from_bytes(data).map_err(to_py)?,
+        })
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
@@ -349,7 +375,8 @@ impl PyFittedPipeline {
         let mut out = Vec::new();
         for stage in self.inner.transforms() {
             out.push(
-                serde_json::to_string(stage).map_err(|e| to_py(ferrops::Error::Serialization(e.to_string())))?,
+                serde_json::to_string(stage)
+                    .map_err(|e| to_py(ferrops::Error::Serialization(e.to_string())))?,
             );
         }
         Ok(out)
@@ -413,7 +440,10 @@ impl PyPreprocessing {
                 stream = step.process_stream(stream);
             }
             let batches = stream.collect::<ferrops::Result<Vec<_>>>()?;
-            Ok(arrow::compute::concat_batches(&std::sync::Arc::new(out_schema), &batches)?)
+            Ok(arrow::compute::concat_batches(
+                &std::sync::Arc::new(out_schema),
+                &batches,
+            )?)
         })?;
         out_batch(py, out)
     }
@@ -435,10 +465,19 @@ fn read_csv<'py>(
     let delimiter = match delimiter.as_bytes() {
         [b] => *b,
         _ => {
-            return Err(to_py(ferrops::Error::param("delimiter", delimiter, "must be a single ASCII character")))
+            return Err(to_py(ferrops::Error::param(
+                "delimiter",
+                delimiter,
+                "must be a single ASCII character",
+            )))
         }
     };
-    let mut options = CsvOptions { delimiter, has_header, infer_rows, ..Default::default() };
+    let mut options = CsvOptions {
+        delimiter,
+        has_header,
+        infer_rows,
+        ..Default::default()
+    };
     if let Some(tokens) = null_values {
         options.null_values = tokens;
     }

@@ -132,12 +132,48 @@ impl Dataset {
             });
         }
         let x = to_matrix(table, features)?;
-        let target = encode_target(table, target, kind)?;
+        let target_array = column(table, target)?;
+        let names = features.iter().map(|s| s.as_ref().to_string()).collect();
+        Dataset::from_matrix(x, names, target, target_array, kind)
+    }
+
+    /// Build a dataset from a feature matrix already assembled and a target column.
+    ///
+    /// # Errors
+    /// As [`from_table`](Dataset::from_table), plus a target whose length differs from
+    /// the matrix's row count.
+    pub fn from_matrix(
+        x: Array2<f64>,
+        feature_names: Vec<String>,
+        target_name: &str,
+        target: &ArrayRef,
+        kind: TargetKind,
+    ) -> Result<Dataset> {
+        if x.nrows() == 0 {
+            return Err(Error::EmptyInput {
+                context: "the training table has no rows".into(),
+            });
+        }
+        if target.len() != x.nrows() {
+            return Err(Error::InvalidData(format!(
+                "target `{target_name}` has {} values for {} rows",
+                target.len(),
+                x.nrows()
+            )));
+        }
+        if feature_names.len() != x.ncols() {
+            return Err(Error::InvalidData(format!(
+                "{} feature names for {} columns",
+                feature_names.len(),
+                x.ncols()
+            )));
+        }
+        let target = encode_target(target_name, target, kind)?;
         Ok(Dataset {
             x,
             target,
             weights: None,
-            feature_names: features.iter().map(|s| s.as_ref().to_string()).collect(),
+            feature_names,
         })
     }
 
@@ -192,8 +228,7 @@ fn null_target(name: &str, row: usize) -> Error {
     }
 }
 
-fn encode_target(table: &RecordBatch, name: &str, kind: TargetKind) -> Result<Target> {
-    let array = column(table, name)?;
+fn encode_target(name: &str, array: &ArrayRef, kind: TargetKind) -> Result<Target> {
     if let Some(row) = (0..array.len()).find(|&i| array.is_null(i)) {
         return Err(null_target(name, row));
     }

@@ -47,3 +47,39 @@ pub fn to_matrix<S: AsRef<str>>(table: &RecordBatch, columns: &[S]) -> Result<Ar
     }
     Ok(matrix)
 }
+
+/// Like [`to_matrix`] with every column of `table`, in order, but consuming the table:
+/// each column is released as soon as it is copied, so the peak memory is about one
+/// matrix, not a matrix plus the table.
+pub fn into_matrix(table: RecordBatch) -> Result<Array2<f64>> {
+    let rows = table.num_rows();
+    let (schema, columns, _) = table.into_parts();
+    let mut matrix = Array2::<f64>::zeros((rows, columns.len()));
+    for (j, (field, array)) in schema.fields().iter().zip(columns).enumerate() {
+        let name = field.name();
+        let floats = as_f64_array(name, &array)?;
+        drop(array);
+        for (i, v) in floats.values().iter().enumerate() {
+            if floats.is_null(i) || !v.is_finite() {
+                return Err(non_finite(name, i, &floats));
+            }
+            matrix[[i, j]] = *v;
+        }
+    }
+    Ok(matrix)
+}
+
+fn non_finite(name: &str, row: usize, floats: &arrow::array::Float64Array) -> Error {
+    let value = if floats.is_null(row) {
+        "null".to_string()
+    } else {
+        floats.value(row).to_string()
+    };
+    Error::InvalidValue {
+        column: name.to_string(),
+        row,
+        value,
+        hint: "a model needs finite values: impute missing values (SimpleImputer) or filter the rows first"
+            .into(),
+    }
+}

@@ -16,5 +16,5 @@ mod value;
 
 pub use dataset::{ClassLabels, Dataset, Target, TargetKind};
 pub use io::{csv_batches, parquet_batches, read_csv, read_parquet, BatchIter, CsvOptions};
-pub use matrix::to_matrix;
+pub use matrix::{into_matrix, to_matrix};
 pub use value::Value;

@@ -7,7 +7,7 @@ mod signature;
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{ArrayRef, Float64Array};
-use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ pub use artifact::{Manifest, FORMAT_VERSION};
 pub use signature::{ColumnSpec, Signature};
 
 use crate::data::table::{batch_from_row, is_bool, is_numeric, row_from_batch};
-use crate::data::{to_matrix, ClassLabels, Dataset, TargetKind, Value};
+use crate::data::{into_matrix, to_matrix, ClassLabels, Dataset, TargetKind, Value};
 use crate::error::{Error, Result};
 use crate::features::{FeatureTransform, FittedTransform, RowTransform};
 use crate::train::{Model, Predictions, RowPrediction, Trainer};
@@ -108,21 +108,12 @@ impl Pipeline {
         let mut features = table.clone();
         features.remove_column(target_index);
         let (signature, transforms, transformed) = self.fit_transform_stages(&features)?;
+        drop(features);
         let feature_names = model_inputs(transformed.schema_ref())?;
-        let mut joined = transformed.clone();
-        // The dataset reads the target from the same table as the features.
-        let target_column = table.column(target_index).clone();
-        let mut fields: Vec<Arc<Field>> = joined.schema().fields().iter().cloned().collect();
-        fields.push(Arc::new(Field::new(
-            target,
-            target_column.data_type().clone(),
-            true,
-        )));
-        let mut columns = joined.columns().to_vec();
-        columns.push(target_column);
-        joined = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
         let kind = trainer.target_kind();
-        let mut dataset = Dataset::from_table(&joined, &feature_names, target, kind)?;
+        let x = into_matrix(transformed)?;
+        let mut dataset =
+            Dataset::from_matrix(x, feature_names.clone(), target, table.column(target_index), kind)?;
         if let Some(w) = weights {
             dataset = dataset.with_weights(w)?;
         }

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 /// |---|---|---|---|
 /// | `c` | `1.0` | inverse regularisation strength (linfa's `alpha = 1/c`) | `> 0`, finite |
 /// | `max_iter` | `100` | L-BFGS iterations | `>= 1` |
-/// | `tol` | `1e-4` | gradient tolerance | `> 0` |
+/// | `tol` | `1e-4` | gradient tolerance on the mean loss, as scikit-learn (linfa gets `tol * rows` for its summed loss) | `> 0` |
 /// | `fit_intercept` | `true` | learn a bias term | |
 ///
 /// Two classes give a binary model; three or more a multinomial one. Unlike
@@ -94,13 +94,18 @@ impl Trainer for LogisticRegression {
             });
         }
         let n_classes = labels.len();
-        let dataset = linfa::Dataset::new(data.x.clone(), codes.clone());
+        // Views, not copies: the feature matrix can be the largest object in the process.
+        let dataset = linfa::DatasetBase::new(data.x.view(), codes.view());
         let alpha = 1.0 / self.c;
+        // linfa minimises the *summed* log-loss; scikit-learn's `tol` bounds the gradient of
+        // the *mean* loss. Scale it so both stop at the same point (and linfa does not run
+        // every iteration chasing a gradient n times smaller).
+        let gradient_tolerance = self.tol * data.x.nrows() as f64;
         let (coef, intercept) = if n_classes == 2 {
             let fitted = linfa_logistic::LogisticRegression::default()
                 .alpha(alpha)
                 .max_iterations(self.max_iter)
-                .gradient_tolerance(self.tol)
+                .gradient_tolerance(gradient_tolerance)
                 .with_intercept(self.fit_intercept)
                 .fit(&dataset)
                 .map_err(training_error)?;
@@ -110,7 +115,7 @@ impl Trainer for LogisticRegression {
             let fitted = linfa_logistic::MultiLogisticRegression::default()
                 .alpha(alpha)
                 .max_iterations(self.max_iter)
-                .gradient_tolerance(self.tol)
+                .gradient_tolerance(gradient_tolerance)
                 .with_intercept(self.fit_intercept)
                 .fit(&dataset)
                 .map_err(training_error)?;
