@@ -20,8 +20,22 @@ from ._core import (
     read_parquet,
 )
 from .pipeline import Pipeline, Trainer, load
-from .preprocess import Preprocessing
-from .trainers import LogisticRegression
+from .preprocess import (
+    Cast,
+    Clip,
+    Column,
+    Deduplicate,
+    Drop,
+    DropNulls,
+    Filter,
+    ParseTimestamps,
+    Predicate,
+    Preprocessing,
+    Rename,
+    Select,
+    col,
+)
+from .trainers import DecisionTreeClassifier, ElasticNet, Lasso, LinearRegression, LogisticRegression
 from .transforms import (
     DatetimeParts,
     FeatureHasher,
@@ -38,6 +52,22 @@ from .transforms import (
 )
 
 __all__ = [
+    "Cast",
+    "Clip",
+    "Column",
+    "DecisionTreeClassifier",
+    "Deduplicate",
+    "Drop",
+    "DropNulls",
+    "ElasticNet",
+    "Filter",
+    "Lasso",
+    "LinearRegression",
+    "ParseTimestamps",
+    "Predicate",
+    "Rename",
+    "Select",
+    "col",
     "DataError",
     "DatetimeParts",
     "FeatureHasher",

@@ -26,7 +26,9 @@ def to_arrow(X: Any, feature_names: Sequence[str] | None = None) -> Any:
 
         if isinstance(X, pd.Series):
             X = X.to_frame()
-        return pa.Table.from_pandas(X, preserve_index=False)
+        # Drop the pandas schema metadata: it describes the input dtypes, and transforms
+        # change them (to_pandas would otherwise cast a float output back to strings).
+        return pa.Table.from_pandas(X, preserve_index=False).replace_schema_metadata(None)
     if hasattr(X, "__arrow_c_stream__") or hasattr(X, "__arrow_c_array__"):
         return X
     if isinstance(X, dict):
@@ -49,6 +51,17 @@ def column_names(X: Any) -> list[str] | None:
         if names is not None and not isinstance(X, np.ndarray):
             return [str(n) for n in names]
     return None
+
+
+def target_name(table: Any, y: Any) -> str:
+    """The column name ``y`` gets next to the features: its own name (a pandas/polars
+    Series), else ``"y"``, unless that collides with a feature column."""
+    names = set(table.schema.names)
+    name = getattr(y, "name", None)
+    for candidate in (name if isinstance(name, str) and name else None, "y", "__ferrops_target__"):
+        if candidate is not None and candidate not in names:
+            return candidate
+    raise ValueError("cannot name the target column: pass target= with the name of a column of X instead of y")
 
 
 def with_target(table: Any, y: Any, name: str) -> pa.Table:
@@ -75,7 +88,7 @@ def convert_output(batch: pa.RecordBatch, output: str) -> Any:
     if output == "pyarrow":
         return pa.Table.from_batches([batch])
     if output == "pandas":
-        return batch.to_pandas()
+        return batch.replace_schema_metadata(None).to_pandas()
     if output == "polars":
         import polars as pl
 

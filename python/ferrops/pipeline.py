@@ -10,9 +10,7 @@ import numpy as np
 
 from . import _core
 from ._base import Spec, Transform
-from ._io import OUTPUTS, array_output, convert_output, to_arrow, with_target
-
-_TARGET = "__ferrops_target__"
+from ._io import OUTPUTS, array_output, convert_output, target_name, to_arrow, with_target
 
 
 class Trainer(Spec):
@@ -111,8 +109,8 @@ class Pipeline(Spec):
 
             if not isinstance(table, (pa.Table, pa.RecordBatch)):
                 table = pa.table(table)
-            table = with_target(table, y, _TARGET)
-            target = _TARGET
+            target = target_name(table, y)
+            table = with_target(table, y, target)
         if self.trainer is not None and target is None:
             raise _core.InvalidParameterError("this pipeline has a trainer: pass y or target=")
         weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)

@@ -191,7 +191,7 @@ class KBinsDiscretizer(Transform):
     """Replace each value by its bin index (``n_bins`` bins, ``"uniform"`` or ``"quantile"``
     edges), as scikit-learn's ``KBinsDiscretizer(encode="ordinal")``. ``quantile_method``
     is ``"averaged_inverted_cdf"`` (scikit-learn >= 1.7's default) or ``"linear"``.
-    Chain a ``OneHotEncoder`` for one-hot bins."""
+    The output is the bin index (float); one-hot bins are not available yet."""
 
     _tag = "kbins_discretizer"
 

@@ -49,7 +49,7 @@ pub enum Error {
         hint: String,
     },
     /// A category not seen at fit time, with `handle_unknown = "error"`.
-    #[error("column `{column}` has category {value:?} not seen at fit time; set handle_unknown to \"ignore\" or \"infrequent\" to accept it")]
+    #[error("column `{column}` has category {value:?} not seen at fit time; to accept unseen values, set handle_unknown to \"ignore\" or \"infrequent_if_exist\" (OneHotEncoder) or \"use_encoded_value\" (OrdinalEncoder)")]
     UnknownCategory {
         /// The column.
         column: String,

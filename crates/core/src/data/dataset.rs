@@ -234,6 +234,12 @@ fn encode_target(name: &str, array: &ArrayRef, kind: TargetKind) -> Result<Targe
     }
     match kind {
         TargetKind::Regression => {
+            let dt = array.data_type();
+            if !(dt.is_numeric() || matches!(dt, DataType::Boolean)) {
+                return Err(Error::InvalidData(format!(
+                    "a regression trainer needs a numeric target, but target `{name}` holds {dt} values: use a classifier for labels"
+                )));
+            }
             let values = as_f64_array(name, array)?;
             if let Some((row, v)) = values.values().iter().enumerate().find(|(_, v)| !v.is_finite()) {
                 return Err(Error::InvalidValue {

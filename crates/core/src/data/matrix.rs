@@ -1,11 +1,14 @@
 use arrow::record_batch::RecordBatch;
-use ndarray::Array2;
+use ndarray::{Array2, ShapeBuilder};
 
 use super::table::{as_f64_array, column};
 use crate::error::{Error, Result};
 use arrow::array::Array;
 
-/// Assemble `columns` of `table` into a row-major `(rows, columns)` matrix.
+/// Assemble `columns` of `table` into a `(rows, columns)` matrix.
+///
+/// The matrix is column-major (Fortran order), like the Arrow columns it comes from:
+/// each column is one contiguous copy. ndarray views and linfa accept either order.
 ///
 /// Numeric and boolean columns are accepted. A null, NaN or infinite value is an
 /// [`Error::InvalidValue`] naming the column and row: impute or filter before a trainer.
@@ -24,26 +27,11 @@ use arrow::array::Array;
 /// ```
 pub fn to_matrix<S: AsRef<str>>(table: &RecordBatch, columns: &[S]) -> Result<Array2<f64>> {
     let rows = table.num_rows();
-    let mut matrix = Array2::<f64>::zeros((rows, columns.len()));
+    let mut matrix = Array2::<f64>::zeros((rows, columns.len()).f());
     for (j, name) in columns.iter().enumerate() {
         let name = name.as_ref();
         let floats = as_f64_array(name, column(table, name)?)?;
-        for (i, v) in floats.values().iter().enumerate() {
-            if floats.is_null(i) || !v.is_finite() {
-                let value = if floats.is_null(i) {
-                    "null".to_string()
-                } else {
-                    v.to_string()
-                };
-                return Err(Error::InvalidValue {
-                    column: name.to_string(),
-                    row: i,
-                    value,
-                    hint: "a model needs finite values: impute missing values (SimpleImputer) or filter the rows first".into(),
-                });
-            }
-            matrix[[i, j]] = *v;
-        }
+        copy_column(name, &floats, matrix.column_mut(j))?;
     }
     Ok(matrix)
 }
@@ -54,19 +42,36 @@ pub fn to_matrix<S: AsRef<str>>(table: &RecordBatch, columns: &[S]) -> Result<Ar
 pub fn into_matrix(table: RecordBatch) -> Result<Array2<f64>> {
     let rows = table.num_rows();
     let (schema, columns, _) = table.into_parts();
-    let mut matrix = Array2::<f64>::zeros((rows, columns.len()));
+    let mut matrix = Array2::<f64>::zeros((rows, columns.len()).f());
     for (j, (field, array)) in schema.fields().iter().zip(columns).enumerate() {
         let name = field.name();
         let floats = as_f64_array(name, &array)?;
         drop(array);
-        for (i, v) in floats.values().iter().enumerate() {
-            if floats.is_null(i) || !v.is_finite() {
-                return Err(non_finite(name, i, &floats));
-            }
-            matrix[[i, j]] = *v;
-        }
+        copy_column(name, &floats, matrix.column_mut(j))?;
     }
     Ok(matrix)
+}
+
+/// Copy one column in, refusing nulls and non-finite values.
+fn copy_column(
+    name: &str,
+    floats: &arrow::array::Float64Array,
+    mut out: ndarray::ArrayViewMut1<f64>,
+) -> Result<()> {
+    let values = floats.values();
+    let bad = if floats.null_count() == 0 {
+        values.iter().position(|v| !v.is_finite())
+    } else {
+        (0..values.len()).find(|&i| floats.is_null(i) || !values[i].is_finite())
+    };
+    if let Some(i) = bad {
+        return Err(non_finite(name, i, floats));
+    }
+    match out.as_slice_mut() {
+        Some(slice) => slice.copy_from_slice(values),
+        None => out.iter_mut().zip(values.iter()).for_each(|(o, v)| *o = *v),
+    }
+    Ok(())
 }
 
 fn non_finite(name: &str, row: usize, floats: &arrow::array::Float64Array) -> Error {

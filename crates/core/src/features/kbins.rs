@@ -160,8 +160,8 @@ pub enum QuantileMethod {
 /// [`FittedKBinsDiscretizer::n_bins`]); a constant column gets one bin (index 0);
 /// values below the first or above the last edge fall in the first or last bin.
 ///
-/// Differences: only ordinal encoding (for one-hot bins, chain a one-hot encoder on
-/// the binned columns); missing values (null, NaN) are ignored at fit and give null
+/// Differences: only ordinal encoding (the bin index, as `Float64`; one-hot bins are not
+/// available yet: `OneHotEncoder` takes string, integer and boolean columns); missing values (null, NaN) are ignored at fit and give null
 /// at transform (scikit-learn refuses them); no `subsample` (all rows are used, like
 /// `subsample=None`; scikit-learn samples 200 000 rows of larger inputs); the
 /// `kmeans` strategy is not supported.

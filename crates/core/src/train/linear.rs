@@ -288,9 +288,10 @@ impl Model for LinearRegressor {
 
     fn predict(&self, x: ArrayView2<f64>) -> Result<Predictions> {
         check_width("LinearRegressor", self.n_features(), x.ncols())?;
-        Ok(Predictions::Values(
-            x.rows().into_iter().map(|row| self.value(row)).collect(),
-        ))
+        let coef = self.coef.view().insert_axis(ndarray::Axis(0));
+        let intercept = ndarray::arr1(&[self.intercept]);
+        let scores = super::linear_scores(x, coef, intercept.view());
+        Ok(Predictions::Values(scores.column(0).to_owned()))
     }
 
     fn predict_row(&self, x: &[f64]) -> Result<RowPrediction> {

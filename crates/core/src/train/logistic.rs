@@ -202,7 +202,7 @@ impl Model for LinearClassifier {
 
     fn predict(&self, x: ArrayView2<f64>) -> Result<Predictions> {
         check_width("LogisticRegression", self.n_features(), x.ncols())?;
-        let scores = x.dot(&self.coef.t()) + &self.intercept;
+        let scores = super::linear_scores(x, self.coef.view(), self.intercept.view());
         let k = self.n_classes();
         let mut proba = Array2::zeros((x.nrows(), k));
         let mut codes = Vec::with_capacity(x.nrows());
@@ -227,7 +227,7 @@ impl Model for LinearClassifier {
             .rows()
             .into_iter()
             .zip(&self.intercept)
-            .map(|(w, b)| w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + b)
+            .map(|(w, b)| w.iter().zip(x).fold(0.0, |acc, (w, x)| acc + w * x) + b)
             .collect();
         let mut proba = vec![0.0; self.n_classes()];
         self.proba_from_scores(&scores, &mut proba);

@@ -10,7 +10,7 @@ mod tree;
 
 use std::fmt::Debug;
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
 pub use linear::*;
@@ -98,4 +98,28 @@ pub fn check_width(model: &str, expected: usize, found: usize) -> Result<()> {
             "{model} was fitted on {expected} features but got {found}"
         )))
     }
+}
+
+/// Decision values of a linear model: `x · coefᵀ + intercept`, `(rows, outputs)`.
+///
+/// Each value is summed in feature order and the intercept added last, exactly as the
+/// single-row path does, so batch and single-row predictions are bit-identical. The
+/// pipeline assembles feature matrices column-major, so that case runs column by column
+/// (`out[:, k] += w[k, j] * x[:, j]`: contiguous and vectorisable).
+pub fn linear_scores(x: ArrayView2<f64>, coef: ArrayView2<f64>, intercept: ArrayView1<f64>) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((x.nrows(), coef.nrows()).f());
+    for (k, mut column) in out.columns_mut().into_iter().enumerate() {
+        let w = coef.row(k);
+        if x.is_standard_layout() {
+            for (o, row) in column.iter_mut().zip(x.rows()) {
+                *o = w.iter().zip(row).fold(0.0, |acc, (w, v)| acc + w * v);
+            }
+        } else {
+            for (w, x_j) in w.iter().zip(x.columns()) {
+                column.scaled_add(*w, &x_j);
+            }
+        }
+        column += intercept[k];
+    }
+    out
 }

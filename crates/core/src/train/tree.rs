@@ -43,6 +43,12 @@ pub enum Criterion {
 /// The fitted [`TreeClassifier`] predicts the leaf's weighted class distribution of the
 /// training rows as probabilities, and its most probable class (ties go to the lowest
 /// class code; linfa breaks such ties arbitrarily).
+///
+/// Known limitation: linfa-trees 0.8 sums class weights in `HashMap` order (in `f32`)
+/// and breaks ties between equally good splits and leaf classes in that order, which
+/// varies between processes. On data with exact ties (e.g. some iris splits), two fits
+/// of the same data can give different trees. Binary targets without exact ties fit
+/// reproducibly. Bit-identical refits on any data need a tree learner of our own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DecisionTree {
