@@ -135,7 +135,9 @@ def main() -> None:
     print(f"  fit:               {sk['fit_s'] / fe['fit_s']:.2f}x faster")
     print(f"  transform:         {fe['transform_rows_per_s'] / sk['transform_rows_per_s']:.2f}x throughput")
     print(f"  batch predict:     {fe['predict_rows_per_s'] / sk['predict_rows_per_s']:.2f}x throughput")
-    print(f"  single row (p50):  {sk['row_p50_us'] / fe['row_p50_us']:.1f}x faster ({fe['row_p50_us']:.1f} us vs {sk['row_p50_us']:.0f} us)")
+    print(
+        f"  single row (p50):  {sk['row_p50_us'] / fe['row_p50_us']:.1f}x faster ({fe['row_p50_us']:.1f} us vs {sk['row_p50_us']:.0f} us)"
+    )
     print(f"  single row (p99):  {sk['row_p99_us'] / fe['row_p99_us']:.1f}x faster")
     print(f"  held-out AUC:      {fe['auc']:.4f} vs {sk['auc']:.4f}")
 

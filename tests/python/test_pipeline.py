@@ -148,3 +148,29 @@ def test_set_output_containers(cancer):
     with pytest.raises(fo.InvalidParameterError):
         scaler.set_output(transform="excel")
     assert list(scaler.get_feature_names_out()) == list(X_train.columns)
+
+
+def test_ctrl_c_interrupts_a_long_fit():
+    """A SIGINT during a fit raises KeyboardInterrupt well before the fit would end."""
+    import os
+    import signal
+    import threading
+    import time
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20000, 400))
+    y = (X[:, 0] + rng.normal(size=20000) > 0).astype(int)
+    slow = fo.LogisticRegression(max_iter=300, tol=1e-12)
+    start = time.perf_counter()
+    slow.fit(X, y)
+    uninterrupted = time.perf_counter() - start
+    assert uninterrupted > 0.5, "the fit must take long enough to interrupt"
+
+    timer = threading.Timer(0.1, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        fo.LogisticRegression(max_iter=300, tol=1e-12).fit(X, y)
+    interrupted = time.perf_counter() - start
+    timer.join()
+    assert interrupted < uninterrupted / 2, (interrupted, uninterrupted)

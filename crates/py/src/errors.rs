@@ -75,3 +75,13 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("TrainingError", py.get_type::<TrainingError>())?;
     Ok(())
 }
+
+/// A panic inside ferrops, as a `FerropsError` (a bug: please report it).
+pub fn from_panic(panic: Box<dyn std::any::Any + Send>) -> PyErr {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    FerropsError::new_err(format!("internal error in ferrops (please report it): {message}"))
+}

@@ -9,6 +9,7 @@
 mod errors;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -56,12 +57,60 @@ fn parse_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> PyResul
     })
 }
 
-/// Run `f` without the GIL, then surface a pending Ctrl-C as KeyboardInterrupt.
-fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> ferrops::Result<T> + Send) -> PyResult<T> {
-    let result = py.detach(f).map_err(to_py);
-    py.check_signals()?;
-    result
+/// Work on fewer rows than this runs inline (without the GIL); more runs on a worker
+/// thread so that Ctrl-C can interrupt the wait.
+const INLINE_ROWS: usize = 50_000;
+
+/// Run `f` without the GIL and return its result, mapping errors and panics.
+///
+/// Long work (`rows >= INLINE_ROWS`, and every fit) runs on a worker thread while this
+/// thread waits with the GIL released, checking for Ctrl-C every 50 ms: a
+/// KeyboardInterrupt returns control at once (the worker finishes on its own and its
+/// result is dropped; nothing it would have written is left half-done, since writes are
+/// atomic renames). A panic in ferrops becomes a `FerropsError`, never a Python crash.
+fn detached<T: Send + 'static>(
+    py: Python<'_>,
+    rows: usize,
+    f: impl FnOnce() -> ferrops::Result<T> + Send + 'static,
+) -> PyResult<T> {
+    use std::sync::mpsc::{channel, RecvTimeoutError};
+    let guarded = move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    if rows < INLINE_ROWS {
+        return match py.detach(guarded) {
+            Ok(result) => result.map_err(to_py),
+            Err(panic) => Err(errors::from_panic(panic)),
+        };
+    }
+    let (sender, receiver) = channel();
+    std::thread::Builder::new()
+        .name("ferrops-worker".into())
+        .spawn(move || {
+            let _ = sender.send(guarded());
+        })
+        .map_err(|e| errors::FerropsError::new_err(format!("cannot start a worker thread: {e}")))?;
+    let mut receiver = receiver;
+    loop {
+        // The receiver moves into the GIL-free closure and back (it is Send, not Sync).
+        let (received, back) = py.detach(move || {
+            let received = receiver.recv_timeout(std::time::Duration::from_millis(50));
+            (received, receiver)
+        });
+        receiver = back;
+        match received {
+            Ok(Ok(result)) => return result.map_err(to_py),
+            Ok(Err(panic)) => return Err(errors::from_panic(panic)),
+            Err(RecvTimeoutError::Timeout) => py.check_signals()?,
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(errors::FerropsError::new_err(
+                    "the ferrops worker thread stopped without a result",
+                ))
+            }
+        }
+    }
 }
+
+/// Every fit goes to the worker thread: fits are the long calls.
+const ALWAYS_THREAD: usize = usize::MAX;
 
 fn value_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if obj.is_none() {
@@ -118,7 +167,7 @@ fn labels_to_py(py: Python<'_>, labels: &ClassLabels) -> PyResult<Py<PyAny>> {
 /// A fitted feature transform (one stage), with the schema it was fitted on.
 #[pyclass(name = "FittedTransform", module = "ferrops._core", frozen)]
 struct PyFittedTransform {
-    inner: Box<dyn FittedTransform>,
+    inner: Arc<Box<dyn FittedTransform>>,
     input: arrow::datatypes::Schema,
 }
 
@@ -139,17 +188,19 @@ impl PyFittedTransform {
     fn fit(py: Python<'_>, spec: &str, table: AnyRecordBatch) -> PyResult<Self> {
         let transform: Box<dyn FeatureTransform> = parse_json("transform spec", spec)?;
         let batch = to_batch(table)?;
-        let inner = detached(py, || transform.fit(&batch))?;
+        let input = batch.schema().as_ref().clone();
+        let inner = detached(py, ALWAYS_THREAD, move || transform.fit(&batch))?;
         Ok(PyFittedTransform {
-            inner,
-            input: batch.schema().as_ref().clone(),
+            inner: Arc::new(inner),
+            input,
         })
     }
 
     /// Transform `table` into a pyarrow RecordBatch.
     fn transform<'py>(&self, py: Python<'py>, table: AnyRecordBatch) -> PyResult<Bound<'py, PyAny>> {
         let batch = to_batch(table)?;
-        let out = detached(py, || self.inner.transform(&batch))?;
+        let stage = self.inner.clone();
+        let out = detached(py, batch.num_rows(), move || stage.transform(&batch))?;
         out_batch(py, out)
     }
 
@@ -172,7 +223,7 @@ impl PyFittedTransform {
     /// Serialize stage and input schema to bytes.
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let state = TransformState {
-            stage: self.inner.clone(),
+            stage: (*self.inner).clone(),
             input: self.input.clone(),
         };
         Ok(PyBytes::new(py, &serde_json::to_vec(&state).map_err(ser_err)?))
@@ -187,7 +238,7 @@ impl PyFittedTransform {
             )))
         })?;
         Ok(PyFittedTransform {
-            inner: state.stage,
+            inner: Arc::new(state.stage),
             input: state.input,
         })
     }
@@ -207,7 +258,7 @@ impl PyFittedTransform {
 /// A fitted pipeline: transforms and, optionally, a model.
 #[pyclass(name = "FittedPipeline", module = "ferrops._core", frozen)]
 struct PyFittedPipeline {
-    inner: FittedPipeline,
+    inner: Arc<FittedPipeline>,
 }
 
 #[pymethods]
@@ -238,17 +289,22 @@ impl PyFittedPipeline {
         let inner = match target {
             Some(target) => {
                 let target = target.to_string();
-                detached(py, move || pipeline.fit_weighted(&batch, &target, weights))?
+                detached(py, ALWAYS_THREAD, move || {
+                    pipeline.fit_weighted(&batch, &target, weights)
+                })?
             }
-            None => detached(py, move || pipeline.fit_transforms(&batch))?,
+            None => detached(py, ALWAYS_THREAD, move || pipeline.fit_transforms(&batch))?,
         };
-        Ok(PyFittedPipeline { inner })
+        Ok(PyFittedPipeline {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Run the transforms; a pyarrow RecordBatch.
     fn transform<'py>(&self, py: Python<'py>, table: AnyRecordBatch) -> PyResult<Bound<'py, PyAny>> {
         let batch = to_batch(table)?;
-        let out = detached(py, || self.inner.transform(&batch))?;
+        let pipeline = self.inner.clone();
+        let out = detached(py, batch.num_rows(), move || pipeline.transform(&batch))?;
         out_batch(py, out)
     }
 
@@ -259,14 +315,16 @@ impl PyFittedPipeline {
         table: AnyRecordBatch,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let batch = to_batch(table)?;
-        let out = detached(py, || self.inner.transform_matrix(&batch))?;
+        let pipeline = self.inner.clone();
+        let out = detached(py, batch.num_rows(), move || pipeline.transform_matrix(&batch))?;
         Ok(out.into_pyarray(py))
     }
 
     /// Predicted labels or values, as a pyarrow Array.
     fn predict<'py>(&self, py: Python<'py>, table: AnyRecordBatch) -> PyResult<Bound<'py, PyAny>> {
         let batch = to_batch(table)?;
-        let out = detached(py, || self.inner.predict(&batch))?;
+        let pipeline = self.inner.clone();
+        let out = detached(py, batch.num_rows(), move || pipeline.predict(&batch))?;
         let array = pyo3_arrow::PyArray::from_array_ref(out);
         let out = array.to_pyarrow(py)?.unbind();
         Ok(out.into_bound(py))
@@ -279,7 +337,8 @@ impl PyFittedPipeline {
         table: AnyRecordBatch,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let batch = to_batch(table)?;
-        let out = detached(py, || self.inner.predict_proba(&batch))?;
+        let pipeline = self.inner.clone();
+        let out = detached(py, batch.num_rows(), move || pipeline.predict_proba(&batch))?;
         Ok(out.into_pyarray(py))
     }
 
@@ -309,15 +368,18 @@ impl PyFittedPipeline {
 
     /// Save to a new directory.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<String> {
-        let manifest = detached(py, || self.inner.save(&path))?;
+        let pipeline = self.inner.clone();
+        let manifest = detached(py, 0, move || pipeline.save(&path))?;
         serde_json::to_string(&manifest).map_err(|e| to_py(ferrops::Error::Serialization(e.to_string())))
     }
 
     /// Load from a directory written by `save`, verifying every file's hash.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let inner = detached(py, || FittedPipeline::load(&path))?;
-        Ok(PyFittedPipeline { inner })
+        let inner = detached(py, 0, move || FittedPipeline::load(&path))?;
+        Ok(PyFittedPipeline {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Serialize to bytes.
@@ -330,7 +392,7 @@ impl PyFittedPipeline {
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
         Ok(PyFittedPipeline {
-            inner: FittedPipeline::from_bytes(data).map_err(to_py)?,
+            inner: Arc::new(FittedPipeline::from_bytes(data).map_err(to_py)?),
         })
     }
 
@@ -429,7 +491,7 @@ impl PyPreprocessing {
         let reader = table.into_reader()?;
         let schema = reader.schema();
         let steps = self.steps.clone();
-        let out = detached(py, move || {
+        let out = detached(py, ALWAYS_THREAD, move || {
             let mut out_schema = (*schema).clone();
             for step in &steps {
                 out_schema = step.output_schema(&out_schema)?;
@@ -481,14 +543,16 @@ fn read_csv<'py>(
     if let Some(tokens) = null_values {
         options.null_values = tokens;
     }
-    let out = detached(py, || ferrops::data::read_csv(&path, &options))?;
+    let out = detached(py, ALWAYS_THREAD, move || {
+        ferrops::data::read_csv(&path, &options)
+    })?;
     out_batch(py, out)
 }
 
 /// Read a Parquet file into a pyarrow RecordBatch.
 #[pyfunction]
 fn read_parquet(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyAny>> {
-    let out = detached(py, || ferrops::data::read_parquet(&path))?;
+    let out = detached(py, ALWAYS_THREAD, move || ferrops::data::read_parquet(&path))?;
     out_batch(py, out)
 }
 
