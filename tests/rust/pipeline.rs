@@ -344,3 +344,73 @@ fn write_fixture() {
     )
     .unwrap();
 }
+
+/// Large tables are predicted in parallel chunks: the result must equal row-by-row
+/// prediction, and an error's row number must be relative to the whole table.
+#[test]
+fn chunked_batch_prediction_equals_single_rows_and_reports_global_rows() {
+    let table = classification_table(40_000, 11);
+    let fitted = pipeline().fit(&classification_table(1_000, 12), "label").unwrap();
+    let proba = fitted.predict_proba(&table).unwrap();
+    assert_eq!(proba.nrows(), 40_000);
+    let a = table.column(0).as_primitive::<arrow::datatypes::Float64Type>();
+    let b = table.column(1).as_primitive::<arrow::datatypes::Float64Type>();
+    let city = table.column(2).as_string::<i32>();
+    for i in [0, 16_383, 16_384, 32_768, 39_999] {
+        let row = vec![
+            Value::Float(a.value(i)),
+            if b.is_null(i) {
+                Value::Null
+            } else {
+                Value::Float(b.value(i))
+            },
+            Value::Str(city.value(i).to_string()),
+        ];
+        let (_, p) = fitted.predict_row(row).unwrap();
+        assert_eq!(p.unwrap(), proba.row(i).to_vec(), "row {i}");
+    }
+    assert_eq!(fitted.transform(&table).unwrap().num_rows(), 40_000);
+
+    // No imputer: the first null of `b` past the first chunk is reported with its global row.
+    let no_imputer = Pipeline::new()
+        .transform(OneHotEncoder::new(["city"]))
+        .train(LogisticRegression::default())
+        .fit(&table.slice(1, 6), "label")
+        .unwrap();
+    let tail = table.slice(20_001, 19_999); // row 20_001 + k of `table` is row k here
+    let first_null = (0..tail.num_rows()).find(|&i| tail.column(1).is_null(i)).unwrap();
+    match no_imputer.predict(&tail) {
+        Err(Error::InvalidValue { column, row, .. }) => {
+            assert_eq!(column, "b");
+            assert_eq!(row, first_null);
+        }
+        other => panic!("expected InvalidValue, got {other:?}"),
+    }
+    let late = tail.slice(16_384, 100);
+    let late_null = (0..late.num_rows()).find(|&i| late.column(1).is_null(i)).unwrap();
+    let joined =
+        arrow::compute::concat_batches(&tail.schema(), &[tail.slice(0, 16_384).clone(), late.clone()])
+            .unwrap();
+    let filled: Vec<Option<f64>> = (0..joined.num_rows())
+        .map(|i| {
+            let col = joined.column(1).as_primitive::<arrow::datatypes::Float64Type>();
+            if i < 16_384 {
+                Some(0.0)
+            } else if col.is_null(i) {
+                None
+            } else {
+                Some(col.value(i))
+            }
+        })
+        .collect();
+    let patched = RecordBatch::try_from_iter([
+        ("a", joined.column(0).clone()),
+        ("b", Arc::new(Float64Array::from(filled)) as ArrayRef),
+        ("city", joined.column(2).clone()),
+    ])
+    .unwrap();
+    match no_imputer.predict(&patched) {
+        Err(Error::InvalidValue { row, .. }) => assert_eq!(row, 16_384 + late_null),
+        other => panic!("expected InvalidValue, got {other:?}"),
+    }
+}

@@ -10,6 +10,7 @@ use arrow::array::{ArrayRef, Float64Array};
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use ndarray::{Array1, Array2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use artifact::{Manifest, FORMAT_VERSION};
@@ -194,6 +195,74 @@ fn model_inputs(schema: &Schema) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// Rows per chunk when predicting or transforming large tables (see `in_chunks`).
+const PREDICT_CHUNK_ROWS: usize = 16_384;
+
+/// Make the row number of a chunk's error relative to the whole table.
+fn offset_row(error: Error, start: usize) -> Error {
+    match error {
+        Error::InvalidValue {
+            column,
+            row,
+            value,
+            hint,
+        } => Error::InvalidValue {
+            column,
+            row: row + start,
+            value,
+            hint,
+        },
+        other => other,
+    }
+}
+
+/// Concatenate the predictions of consecutive chunks.
+fn merge_predictions(parts: Vec<Predictions>) -> Result<Predictions> {
+    if parts.len() == 1 {
+        return parts
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::InvalidData("no predictions".into()));
+    }
+    let mismatch = || Error::InvalidData("chunks predicted different kinds of output".into());
+    match parts.first() {
+        Some(Predictions::Values(_)) => {
+            let values = parts
+                .iter()
+                .map(|p| match p {
+                    Predictions::Values(v) => Ok(v.view()),
+                    _ => Err(mismatch()),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Predictions::Values(
+                ndarray::concatenate(ndarray::Axis(0), &values)
+                    .map_err(|e| Error::InvalidData(e.to_string()))?,
+            ))
+        }
+        _ => {
+            let mut codes = Vec::new();
+            let mut probas = Vec::new();
+            for part in &parts {
+                match part {
+                    Predictions::Classes { codes: c, proba } => {
+                        codes.extend_from_slice(c);
+                        probas.push(proba.as_ref().map(|p| p.view()));
+                    }
+                    _ => return Err(mismatch()),
+                }
+            }
+            let proba = match probas.into_iter().collect::<Option<Vec<_>>>() {
+                Some(views) => Some(
+                    ndarray::concatenate(ndarray::Axis(0), &views)
+                        .map_err(|e| Error::InvalidData(e.to_string()))?,
+                ),
+                None => None,
+            };
+            Ok(Predictions::Classes { codes, proba })
+        }
+    }
+}
+
 /// The target a pipeline was fitted for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetInfo {
@@ -271,11 +340,49 @@ impl FittedPipeline {
     /// [`Error::ColumnNotFound`] / [`Error::ColumnType`] for a column missing or of
     /// the wrong type; any error of a transform.
     pub fn transform(&self, table: &RecordBatch) -> Result<RecordBatch> {
-        let mut current = self.signature.conform(table)?;
+        let conformed = self.signature.conform(table)?;
+        let parts = self.in_chunks(&conformed, |part| self.run_stages(part))?;
+        match parts.len() {
+            1 => Ok(parts.into_iter().next().unwrap_or(conformed)),
+            _ => {
+                let schema = parts
+                    .first()
+                    .map(|p| p.schema())
+                    .unwrap_or_else(|| conformed.schema());
+                Ok(arrow::compute::concat_batches(&schema, &parts)?)
+            }
+        }
+    }
+
+    /// The transforms on a table already conformed to the signature.
+    fn run_stages(&self, conformed: RecordBatch) -> Result<RecordBatch> {
+        let mut current = conformed;
         for stage in &self.transforms {
             current = stage.transform(&current)?;
         }
         Ok(current)
+    }
+
+    /// Run `work` on row chunks of `table` in parallel (one chunk for small tables), in
+    /// order. Large inputs use every core, and each chunk's intermediate tables and
+    /// matrix stay small. A row number in an error is made relative to `table`.
+    fn in_chunks<T: Send>(
+        &self,
+        table: &RecordBatch,
+        work: impl Fn(RecordBatch) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        let rows = table.num_rows();
+        if rows <= PREDICT_CHUNK_ROWS {
+            return Ok(vec![work(table.clone())?]);
+        }
+        let starts: Vec<usize> = (0..rows).step_by(PREDICT_CHUNK_ROWS).collect();
+        starts
+            .into_par_iter()
+            .map(|start| {
+                let part = table.slice(start, PREDICT_CHUNK_ROWS.min(rows - start));
+                work(part).map_err(|e| offset_row(e, start))
+            })
+            .collect()
     }
 
     fn model_or_err(&self) -> Result<&dyn Model> {
@@ -292,8 +399,23 @@ impl FittedPipeline {
 
     fn predictions(&self, table: &RecordBatch) -> Result<Predictions> {
         let model = self.model_or_err()?;
-        let x = self.transform_matrix(table)?;
-        model.predict(x.view())
+        let conformed = self.signature.conform(table)?;
+        let parts = self.in_chunks(&conformed, |part| {
+            let x = into_matrix(self.select_model_inputs(self.run_stages(part)?)?)?;
+            model.predict(x.view())
+        })?;
+        merge_predictions(parts)
+    }
+
+    /// The model's input columns of a transformed table, in order.
+    fn select_model_inputs(&self, transformed: RecordBatch) -> Result<RecordBatch> {
+        let schema = transformed.schema();
+        let indices = self
+            .feature_names
+            .iter()
+            .map(|n| crate::data::table::index_of(&schema, n))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(transformed.project(&indices)?)
     }
 
     /// Predict labels (classification, as an array of the label type) or values
