@@ -43,6 +43,6 @@ step "mypy stubtest"
 python -m mypy.stubtest ferrops._core --allowlist tests/python/stubtest-allowlist.txt
 
 step "pytest"
-python -m pytest -q tests/python
+python -m pytest -q tests/python --doctest-modules python/ferrops
 
 printf '\nall checks passed in %ss\n' "$(( $(date +%s) - start ))"
