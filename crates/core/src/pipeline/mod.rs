@@ -196,7 +196,7 @@ fn model_inputs(schema: &Schema) -> Result<Vec<String>> {
 }
 
 /// Rows per chunk when predicting or transforming large tables (see `in_chunks`).
-const PREDICT_CHUNK_ROWS: usize = 16_384;
+const PREDICT_CHUNK_ROWS: usize = 4_096;
 
 /// Make the row number of a chunk's error relative to the whole table.
 fn offset_row(error: Error, start: usize) -> Error {
