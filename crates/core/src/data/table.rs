@@ -33,6 +33,23 @@ fn missing(schema: &Schema, name: &str) -> Error {
     }
 }
 
+/// Index of `name` in `schema` if its type passes `accept`, else [`Error::ColumnNotFound`]
+/// or [`Error::ColumnType`] (saying `expected`).
+pub fn index_of_type(
+    schema: &Schema,
+    name: &str,
+    accept: fn(&DataType) -> bool,
+    expected: &str,
+) -> Result<usize> {
+    let i = index_of(schema, name)?;
+    let dt = schema.field(i).data_type();
+    if accept(dt) {
+        Ok(i)
+    } else {
+        Err(Error::column_type(name, expected, dt))
+    }
+}
+
 /// True for integer, unsigned, float and decimal types.
 pub fn is_numeric(dt: &DataType) -> bool {
     dt.is_numeric()

@@ -28,7 +28,38 @@ pub trait Columnwise: Clone + Send + Sync + Debug + 'static {
     fn apply(&self, j: usize, x: f64) -> f64;
 }
 
-fn check_numeric(name: &str, dt: &DataType) -> Result<()> {
+/// Implement [`FittedTransform`](super::FittedTransform) for a [`Columnwise`] type,
+/// registered under `tag`: its output schema, transform and single-row path all come
+/// from the [`Columnwise`] helpers.
+macro_rules! columnwise_fitted_transform {
+    ($ty:ty, $tag:literal) => {
+        #[typetag::serde(name = $tag)]
+        impl $crate::features::FittedTransform for $ty {
+            fn output_schema(
+                &self,
+                input: &arrow::datatypes::Schema,
+            ) -> $crate::Result<arrow::datatypes::Schema> {
+                $crate::features::columnwise_output_schema(self, input)
+            }
+            fn transform(
+                &self,
+                table: &arrow::record_batch::RecordBatch,
+            ) -> $crate::Result<arrow::record_batch::RecordBatch> {
+                $crate::features::columnwise_transform(self, table)
+            }
+            fn row_transform(
+                &self,
+                input: &arrow::datatypes::SchemaRef,
+            ) -> $crate::Result<Option<Box<dyn $crate::features::RowTransform>>> {
+                $crate::features::columnwise_row(self, input)
+            }
+        }
+    };
+}
+pub(crate) use columnwise_fitted_transform;
+
+/// [`Error::ColumnType`] unless `dt` is numeric or boolean.
+pub(crate) fn check_numeric(name: &str, dt: &DataType) -> Result<()> {
     if is_numeric(dt) || is_bool(dt) {
         Ok(())
     } else {

@@ -12,7 +12,7 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Timelike};
 use serde::{Deserialize, Serialize};
 
 use super::{Columns, FeatureTransform, FittedTransform, RowTransform};
-use crate::data::table::{column, index_of, is_temporal, splice_columns, splice_fields};
+use crate::data::table::{column, index_of_type, is_temporal, splice_columns, splice_fields};
 use crate::data::Value;
 use crate::error::{Error, Result};
 
@@ -160,13 +160,7 @@ pub struct FittedDatetimeParts {
 }
 
 fn check_temporal(schema: &Schema, name: &str) -> Result<usize> {
-    let i = index_of(schema, name)?;
-    let dt = schema.field(i).data_type();
-    if is_temporal(dt) {
-        Ok(i)
-    } else {
-        Err(Error::column_type(name, "a timestamp or date column", dt))
-    }
+    index_of_type(schema, name, is_temporal, "a timestamp or date column")
 }
 
 #[typetag::serde(name = "datetime_parts")]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::onehot::check_distinct;
 use super::{Columns, FeatureTransform, FittedTransform, RowTransform};
-use crate::data::table::{column, index_of, is_string, splice_columns, splice_fields, str_values};
+use crate::data::table::{column, index_of_type, is_string, splice_columns, splice_fields, str_values};
 use crate::data::Value;
 use crate::error::{Error, Result};
 
@@ -145,13 +145,7 @@ pub struct FittedFeatureHasher {
 }
 
 fn check_string(schema: &Schema, name: &str) -> Result<usize> {
-    let i = index_of(schema, name)?;
-    let dt = schema.field(i).data_type();
-    if is_string(dt) {
-        Ok(i)
-    } else {
-        Err(Error::column_type(name, "a string column", dt))
-    }
+    index_of_type(schema, name, is_string, "a string column")
 }
 
 #[typetag::serde(name = "feature_hasher")]

@@ -7,11 +7,10 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
+use super::columnwise::check_numeric;
 use super::scale::{median_sorted, sorted};
 use super::{Columns, FeatureTransform, FittedTransform, RowTransform};
-use crate::data::table::{
-    as_f64_array, column, index_of, is_bool, is_numeric, splice_columns, splice_fields,
-};
+use crate::data::table::{as_f64_array, column, index_of, splice_columns, splice_fields};
 use crate::data::Value;
 use crate::error::{Error, Result};
 
@@ -234,14 +233,6 @@ impl FittedSimpleImputer {
 
     fn statistic(&self, j: usize) -> f64 {
         self.statistics.get(j).copied().unwrap_or(f64::NAN)
-    }
-}
-
-fn check_numeric(name: &str, dt: &DataType) -> Result<()> {
-    if is_numeric(dt) || is_bool(dt) {
-        Ok(())
-    } else {
-        Err(Error::column_type(name, "a numeric column", dt))
     }
 }
 

@@ -9,11 +9,10 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
+use super::columnwise::check_numeric;
 use super::scale::{np_linspace, np_percentile_sorted, sorted, PercentileMethod};
 use super::{fit_values, Columns, FeatureTransform, FittedTransform, RowTransform};
-use crate::data::table::{
-    as_f64_array, column, index_of, is_bool, is_numeric, splice_columns, splice_fields,
-};
+use crate::data::table::{as_f64_array, column, index_of, splice_columns, splice_fields};
 use crate::data::Value;
 use crate::error::{Error, Result};
 
@@ -27,14 +26,6 @@ pub(crate) trait MapColumns: Clone + Send + Sync + Debug + 'static {
     fn columns(&self) -> &[String];
     /// The output for the non-null input `x` of column `j` at row `row`.
     fn map(&self, j: usize, row: usize, x: f64) -> Result<Option<f64>>;
-}
-
-fn check_numeric(name: &str, dt: &DataType) -> Result<()> {
-    if is_numeric(dt) || is_bool(dt) {
-        Ok(())
-    } else {
-        Err(Error::column_type(name, "a numeric column", dt))
-    }
 }
 
 /// The output schema of a [`MapColumns`] transform: each column becomes nullable `Float64`.

@@ -4,12 +4,10 @@ use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
+use super::columnwise::columnwise_fitted_transform;
 use super::kbins::{map_output_schema, map_row, map_transform, MapColumns};
 use super::scale::{is_constant_feature, mean_var};
-use super::{
-    columnwise_output_schema, columnwise_row, columnwise_transform, fit_values, Columns, Columnwise,
-    FeatureTransform, FittedTransform, RowTransform,
-};
+use super::{fit_values, Columns, Columnwise, FeatureTransform, FittedTransform, RowTransform};
 use crate::data::table::{index_of, is_bool, is_numeric};
 use crate::error::{Error, Result};
 
@@ -435,18 +433,7 @@ impl Columnwise for FittedPowerTransformer {
     }
 }
 
-#[typetag::serde(name = "power_transformer")]
-impl FittedTransform for FittedPowerTransformer {
-    fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        columnwise_output_schema(self, input)
-    }
-    fn transform(&self, table: &RecordBatch) -> Result<RecordBatch> {
-        columnwise_transform(self, table)
-    }
-    fn row_transform(&self, input: &SchemaRef) -> Result<Option<Box<dyn RowTransform>>> {
-        columnwise_row(self, input)
-    }
-}
+columnwise_fitted_transform!(FittedPowerTransformer, "power_transformer");
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,13 +1,10 @@
 //! Standard scaling (zero mean, unit variance).
 
-use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    columnwise_output_schema, columnwise_row, columnwise_transform, fit_values, Columns, Columnwise,
-    FeatureTransform, FittedTransform, RowTransform,
-};
+use super::columnwise::columnwise_fitted_transform;
+use super::{fit_values, Columns, Columnwise, FeatureTransform, FittedTransform};
 use crate::error::Result;
 
 /// Standardise numeric columns: `(x - mean) / std`, as scikit-learn's `StandardScaler`.
@@ -144,18 +141,7 @@ impl Columnwise for FittedStandardScaler {
     }
 }
 
-#[typetag::serde(name = "standard_scaler")]
-impl FittedTransform for FittedStandardScaler {
-    fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        columnwise_output_schema(self, input)
-    }
-    fn transform(&self, table: &RecordBatch) -> Result<RecordBatch> {
-        columnwise_transform(self, table)
-    }
-    fn row_transform(&self, input: &SchemaRef) -> Result<Option<Box<dyn RowTransform>>> {
-        columnwise_row(self, input)
-    }
-}
+columnwise_fitted_transform!(FittedStandardScaler, "standard_scaler");
 
 // ---------------------------------------------------------------------------
 // Shared numeric helpers (numpy-exact quantiles, median, scikit-learn's zero handling).
@@ -410,18 +396,7 @@ impl Columnwise for FittedMinMaxScaler {
     }
 }
 
-#[typetag::serde(name = "min_max_scaler")]
-impl FittedTransform for FittedMinMaxScaler {
-    fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        columnwise_output_schema(self, input)
-    }
-    fn transform(&self, table: &RecordBatch) -> Result<RecordBatch> {
-        columnwise_transform(self, table)
-    }
-    fn row_transform(&self, input: &SchemaRef) -> Result<Option<Box<dyn RowTransform>>> {
-        columnwise_row(self, input)
-    }
-}
+columnwise_fitted_transform!(FittedMinMaxScaler, "min_max_scaler");
 
 // ---------------------------------------------------------------------------
 // RobustScaler
@@ -532,18 +507,7 @@ impl Columnwise for FittedRobustScaler {
     }
 }
 
-#[typetag::serde(name = "robust_scaler")]
-impl FittedTransform for FittedRobustScaler {
-    fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        columnwise_output_schema(self, input)
-    }
-    fn transform(&self, table: &RecordBatch) -> Result<RecordBatch> {
-        columnwise_transform(self, table)
-    }
-    fn row_transform(&self, input: &SchemaRef) -> Result<Option<Box<dyn RowTransform>>> {
-        columnwise_row(self, input)
-    }
-}
+columnwise_fitted_transform!(FittedRobustScaler, "robust_scaler");
 
 // ---------------------------------------------------------------------------
 // MaxAbsScaler
@@ -635,18 +599,7 @@ impl Columnwise for FittedMaxAbsScaler {
     }
 }
 
-#[typetag::serde(name = "max_abs_scaler")]
-impl FittedTransform for FittedMaxAbsScaler {
-    fn output_schema(&self, input: &Schema) -> Result<Schema> {
-        columnwise_output_schema(self, input)
-    }
-    fn transform(&self, table: &RecordBatch) -> Result<RecordBatch> {
-        columnwise_transform(self, table)
-    }
-    fn row_transform(&self, input: &SchemaRef) -> Result<Option<Box<dyn RowTransform>>> {
-        columnwise_row(self, input)
-    }
-}
+columnwise_fitted_transform!(FittedMaxAbsScaler, "max_abs_scaler");
 
 /// Helpers shared by the tests of the feature transforms in this module's siblings.
 #[cfg(test)]
