@@ -414,3 +414,42 @@ fn chunked_batch_prediction_equals_single_rows_and_reports_global_rows() {
         other => panic!("expected InvalidValue, got {other:?}"),
     }
 }
+
+/// A hand-edited artifact whose hashes were updated to match still may not panic:
+/// inconsistent shapes give an error.
+#[test]
+fn consistent_hashes_but_inconsistent_shapes_are_an_error_not_a_panic() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model");
+    let table = classification_table(200, 13);
+    pipeline().fit(&table, "label").unwrap().save(&path).unwrap();
+    let rehash = |file: &str, text: &str| {
+        fs::write(path.join(file), text).unwrap();
+        let manifest_path = path.join("manifest.json");
+        let mut manifest: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&manifest_path).unwrap()).unwrap();
+        let hash: String = sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        manifest["files"][file] = serde_json::Value::String(hash);
+        fs::write(&manifest_path, manifest.to_string()).unwrap();
+    };
+    let mut model: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path.join("model.json")).unwrap()).unwrap();
+    model["intercept"]["dim"] = serde_json::json!([0]);
+    model["intercept"]["data"] = serde_json::json!([]);
+    rehash("model.json", &model.to_string());
+    let mut scaler: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path.join("stages/001_standard_scaler.json")).unwrap())
+            .unwrap();
+    scaler["mean"] = serde_json::json!([]);
+    rehash("stages/001_standard_scaler.json", &scaler.to_string());
+    let loaded = FittedPipeline::load(&path).unwrap();
+    let result = loaded.predict(&table);
+    assert!(result.is_err(), "{result:?}");
+    assert!(loaded
+        .predict_row(vec![Value::Float(1.0), Value::Null, Value::from("nice")])
+        .is_err());
+}

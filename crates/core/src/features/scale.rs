@@ -137,7 +137,10 @@ impl Columnwise for FittedStandardScaler {
         &self.columns
     }
     fn apply(&self, j: usize, x: f64) -> f64 {
-        (x - self.mean[j]) / self.scale[j]
+        // `get`: a hand-edited artifact with short vectors gives NaN, not a panic.
+        let mean = self.mean.get(j).copied().unwrap_or(f64::NAN);
+        let scale = self.scale.get(j).copied().unwrap_or(f64::NAN);
+        (x - mean) / scale
     }
 }
 

@@ -158,6 +158,18 @@ fn sigmoid(z: f64) -> f64 {
 }
 
 impl LinearClassifier {
+    /// Shapes a loaded (possibly hand-edited) model must have before it predicts.
+    fn check_shape(&self) -> Result<()> {
+        if self.coef.nrows() == 0 || self.intercept.len() != self.coef.nrows() {
+            return Err(Error::InvalidData(format!(
+                "corrupt linear classifier: {} coefficient rows and {} intercepts",
+                self.coef.nrows(),
+                self.intercept.len()
+            )));
+        }
+        Ok(())
+    }
+
     fn n_classes(&self) -> usize {
         if self.coef.nrows() == 1 {
             2
@@ -202,6 +214,7 @@ impl Model for LinearClassifier {
 
     fn predict(&self, x: ArrayView2<f64>) -> Result<Predictions> {
         check_width("LogisticRegression", self.n_features(), x.ncols())?;
+        self.check_shape()?;
         let scores = super::linear_scores(x, self.coef.view(), self.intercept.view());
         let k = self.n_classes();
         let mut proba = Array2::zeros((x.nrows(), k));
@@ -222,6 +235,7 @@ impl Model for LinearClassifier {
 
     fn predict_row(&self, x: &[f64]) -> Result<RowPrediction> {
         check_width("LogisticRegression", self.n_features(), x.len())?;
+        self.check_shape()?;
         let scores: Vec<f64> = self
             .coef
             .rows()

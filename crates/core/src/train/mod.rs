@@ -119,7 +119,7 @@ pub fn linear_scores(x: ArrayView2<f64>, coef: ArrayView2<f64>, intercept: Array
                 column.scaled_add(*w, &x_j);
             }
         }
-        column += intercept[k];
+        column += intercept.get(k).copied().unwrap_or(f64::NAN);
     }
     out
 }
