@@ -376,13 +376,16 @@ impl FittedPipeline {
             return Ok(vec![work(table.clone())?]);
         }
         let starts: Vec<usize> = (0..rows).step_by(PREDICT_CHUNK_ROWS).collect();
-        starts
+        let results: Vec<Result<T>> = starts
             .into_par_iter()
             .map(|start| {
                 let part = table.slice(start, PREDICT_CHUNK_ROWS.min(rows - start));
                 work(part).map_err(|e| offset_row(e, start))
             })
-            .collect()
+            .collect();
+        // Collected in order, so the error reported is the first in the table, whichever
+        // chunk failed first in time.
+        results.into_iter().collect()
     }
 
     fn model_or_err(&self) -> Result<&dyn Model> {
