@@ -96,7 +96,9 @@ def convert_output(batch: pa.RecordBatch, output: str) -> Any:
     # default / numpy: a float matrix when every column is numeric, else an object matrix.
     columns = [batch.column(i) for i in range(batch.num_columns)]
     if all(pa.types.is_floating(c.type) or pa.types.is_integer(c.type) or pa.types.is_boolean(c.type) for c in columns):
-        out = np.empty((batch.num_rows, batch.num_columns), dtype=np.float64, order="F")  # column copies stay contiguous
+        out = np.empty(
+            (batch.num_rows, batch.num_columns), dtype=np.float64, order="F"
+        )  # column copies stay contiguous
         for i, c in enumerate(columns):
             out[:, i] = (
                 c.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
