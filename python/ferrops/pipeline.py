@@ -62,17 +62,31 @@ class Pipeline(Spec):
 
     ``fit(X, y)`` or ``fit(X, target="column")``; ``predict``, ``predict_proba``,
     ``transform``, ``predict_row`` (one dict, the serving fast path), ``save``.
+
+    When the last step is a ``OneHotEncoder``, its indicator columns are never built
+    densely for the model: they stay as category codes, so fitting and predicting cost
+    one operation per encoded column instead of one per category. With
+    ``sparse_output=True``, ``transform`` returns the same data as a
+    ``scipy.sparse.csr_matrix`` (as scikit-learn's ``ColumnTransformer`` does for
+    one-hot output) instead of a dense table.
     """
 
-    def __init__(self, steps: Sequence[Transform] = (), trainer: Trainer | None = None) -> None:
+    def __init__(
+        self, steps: Sequence[Transform] = (), trainer: Trainer | None = None, sparse_output: bool = False
+    ) -> None:
         self.steps = steps
         self.trainer = trainer
+        self.sparse_output = sparse_output
 
     def _spec(self) -> dict[str, Any]:  # pragma: no cover - pipelines are not nested specs
         raise TypeError("a Pipeline has no single spec")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        params: dict[str, Any] = {"steps": self.steps, "trainer": self.trainer}
+        params: dict[str, Any] = {
+            "steps": self.steps,
+            "trainer": self.trainer,
+            "sparse_output": getattr(self, "sparse_output", False),
+        }
         if deep:
             for i, step in enumerate(self.steps):
                 for key, value in step.get_params(deep=False).items():
@@ -84,7 +98,7 @@ class Pipeline(Spec):
 
     def set_params(self, **params: Any) -> Pipeline:
         for key, value in params.items():
-            if key in ("steps", "trainer"):
+            if key in ("steps", "trainer", "sparse_output"):
                 setattr(self, key, value)
             elif key.startswith("trainer__") and self.trainer is not None:
                 self.trainer.set_params(**{key[len("trainer__") :]: value})
@@ -145,8 +159,21 @@ class Pipeline(Spec):
         return self._check().predict_proba(self._input(X))
 
     def transform(self, X: Any) -> Any:
-        """Run the fitted transforms only. Output follows ``set_output`` (numpy by default)."""
+        """Run the fitted transforms only. Output follows ``set_output`` (numpy by default),
+        or is a ``scipy.sparse.csr_matrix`` with ``sparse_output=True``."""
+        if getattr(self, "sparse_output", False):
+            return self.transform_sparse(X)
         return convert_output(self._check().transform(self._input(X)), getattr(self, "_output", "default"))
+
+    def transform_sparse(self, X: Any) -> Any:
+        """The transformed features as a ``scipy.sparse.csr_matrix`` (float64, columns as
+        ``get_feature_names_out``); needs scipy. Every output column must be numeric."""
+        try:
+            from scipy import sparse
+        except ImportError as e:  # pragma: no cover - scipy comes with scikit-learn
+            raise ImportError("sparse output needs scipy: pip install scipy") from e
+        data, indices, indptr, width = self._check().transform_csr(self._input(X))
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, width))
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         """``fit(X, y).transform(X)``."""
@@ -188,7 +215,7 @@ class Pipeline(Spec):
 
     @classmethod
     def _from_fitted(cls, fitted: Any) -> Pipeline:
-        pipe = cls([], None)
+        pipe = cls([], None, sparse_output=False)
         pipe.fitted_ = fitted
         pipe._set_fitted_attributes()
         return pipe

@@ -11,19 +11,46 @@ from .pipeline import Trainer
 
 
 class LogisticRegression(Trainer):
-    """L2-regularised logistic regression (binary or multinomial), L-BFGS via linfa.
+    """L2-regularised logistic regression (binary or multinomial), as scikit-learn's
+    ``LogisticRegression(solver="lbfgs")``.
 
-    Parameters follow scikit-learn: ``C`` (inverse regularisation, > 0), ``max_iter``,
-    ``tol``, ``fit_intercept``. Unlike scikit-learn, the intercept is also penalised.
+    Parameters
+    ----------
+    C : float, default 1.0
+        Inverse regularisation strength (> 0): the objective is
+        ``mean(sample_weight * log_loss) + ||W||² / (2 C sum(sample_weight))``, intercept unpenalised.
+    max_iter : int, default 100
+        L-BFGS iterations.
+    tol : float, default 1e-4
+        Stop when the L2 norm of the objective's gradient falls below it.
+    fit_intercept : bool, default True
+        Learn a bias term.
+    solver : {"lbfgs", "linfa"}, default "lbfgs"
+        ``"lbfgs"``: L-BFGS (argmin) on the objective above, evaluated in parallel and on
+        one-hot codes when the pipeline ends with a ``OneHotEncoder``; supports
+        ``sample_weight``. ``"linfa"``: linfa-logistic, dense only, no sample weights,
+        penalises the intercept too.
+
+    Fitted attributes: ``coef_`` (``(1, features)`` binary, ``(classes, features)``
+    multinomial), ``intercept_``, ``n_iter_`` (``None`` for ``"linfa"``), ``classes_``.
+
+    >>> import ferrops as fo, numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> model = fo.LogisticRegression(C=10.0).fit(X, ["no", "no", "yes", "yes"])
+    >>> model.predict([[0.2], [2.8]]).tolist()
+    ['no', 'yes']
     """
 
     _tag = "logistic_regression"
 
-    def __init__(self, C: float = 1.0, max_iter: int = 100, tol: float = 1e-4, fit_intercept: bool = True) -> None:
+    def __init__(
+        self, C: float = 1.0, max_iter: int = 100, tol: float = 1e-4, fit_intercept: bool = True, solver: str = "lbfgs"
+    ) -> None:
         self.C = C
         self.max_iter = max_iter
         self.tol = tol
         self.fit_intercept = fit_intercept
+        self.solver = solver
 
     def _spec(self) -> dict[str, Any]:
         return {
@@ -32,7 +59,18 @@ class LogisticRegression(Trainer):
             "max_iter": self.max_iter,
             "tol": self.tol,
             "fit_intercept": self.fit_intercept,
+            "solver": self.solver,
         }
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Fit on ``X`` (numeric table or array) and labels ``y``. Returns self."""
+        super().fit(X, y, sample_weight=sample_weight)
+        model = json.loads(self.pipeline_.fitted_.model_json())
+        rows, cols = model["coef"]["dim"]
+        self.coef_ = np.asarray(model["coef"]["data"], dtype=np.float64).reshape(rows, cols)
+        self.intercept_ = np.asarray(model["intercept"]["data"], dtype=np.float64)
+        self.n_iter_ = model.get("n_iter")
+        return self
 
 
 class _LinearRegressor(Trainer):

@@ -18,7 +18,7 @@ use ferrops::features::{FeatureTransform, FittedTransform};
 use ferrops::pipeline::{FittedPipeline, Pipeline};
 use ferrops::preprocess::Preprocessor;
 use ferrops::train::Trainer;
-use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -318,6 +318,35 @@ impl PyFittedPipeline {
         let pipeline = self.inner.clone();
         let out = detached(py, batch.num_rows(), move || pipeline.transform_matrix(&batch))?;
         Ok(out.into_pyarray(py))
+    }
+
+    /// Run the transforms; the model's input in compressed sparse rows, as
+    /// `(data, indices, indptr, n_features)` numpy arrays for `scipy.sparse.csr_matrix`.
+    /// One-hot outputs of a last OneHotEncoder are never materialised densely.
+    #[allow(clippy::type_complexity)]
+    fn transform_csr<'py>(
+        &self,
+        py: Python<'py>,
+        table: AnyRecordBatch,
+    ) -> PyResult<(
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<i64>>,
+        usize,
+    )> {
+        let batch = to_batch(table)?;
+        let pipeline = self.inner.clone();
+        let (data, indices, indptr, width) = detached(py, batch.num_rows(), move || {
+            let design = pipeline.transform_design(&batch)?;
+            let (data, indices, indptr) = design.to_csr();
+            Ok((data, indices, indptr, design.n_features()))
+        })?;
+        Ok((
+            data.into_pyarray(py),
+            indices.into_pyarray(py),
+            indptr.into_pyarray(py),
+            width,
+        ))
     }
 
     /// Predicted labels or values, as a pyarrow Array.

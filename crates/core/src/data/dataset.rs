@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use super::table::{as_f64_array, column, is_string, str_values};
-use super::{to_matrix, Value};
+use super::{to_matrix, Design, Value};
 use crate::error::{Error, Result};
 
 /// Whether a target is predicted as a class or as a number.
@@ -179,28 +179,7 @@ impl Dataset {
 
     /// Attach sample weights (one per row, finite and non-negative, not all zero).
     pub fn with_weights(mut self, weights: Array1<f64>) -> Result<Dataset> {
-        if weights.len() != self.x.nrows() {
-            return Err(Error::InvalidData(format!(
-                "{} sample weights for {} rows",
-                weights.len(),
-                self.x.nrows()
-            )));
-        }
-        if let Some((row, w)) = weights
-            .iter()
-            .enumerate()
-            .find(|(_, w)| !w.is_finite() || **w < 0.0)
-        {
-            return Err(Error::InvalidValue {
-                column: "sample_weight".into(),
-                row,
-                value: w.to_string(),
-                hint: "sample weights must be finite and non-negative".into(),
-            });
-        }
-        if weights.sum() <= 0.0 {
-            return Err(Error::InvalidData("all sample weights are zero".into()));
-        }
+        check_weights(&weights, self.x.nrows())?;
         self.weights = Some(weights);
         Ok(self)
     }
@@ -217,6 +196,111 @@ impl Dataset {
             Target::Continuous(_) => None,
         }
     }
+}
+
+/// What a trainer that understands one-hot blocks sees: a [`Design`] instead of a
+/// dense matrix (see [`Trainer::fit_design`](crate::train::Trainer::fit_design)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignDataset {
+    /// `rows x features`, dense columns all finite.
+    pub x: Design,
+    /// One target per row.
+    pub target: Target,
+    /// Optional non-negative weights, one per row.
+    pub weights: Option<Array1<f64>>,
+    /// One name per feature.
+    pub feature_names: Vec<String>,
+}
+
+impl DesignDataset {
+    /// Build a dataset from a design and a target column.
+    ///
+    /// # Errors
+    /// As [`Dataset::from_matrix`].
+    pub fn new(
+        x: Design,
+        feature_names: Vec<String>,
+        target_name: &str,
+        target: &ArrayRef,
+        kind: TargetKind,
+    ) -> Result<DesignDataset> {
+        if x.n_rows() == 0 {
+            return Err(Error::EmptyInput {
+                context: "the training table has no rows".into(),
+            });
+        }
+        if target.len() != x.n_rows() {
+            return Err(Error::InvalidData(format!(
+                "target `{target_name}` has {} values for {} rows",
+                target.len(),
+                x.n_rows()
+            )));
+        }
+        if feature_names.len() != x.n_features() {
+            return Err(Error::InvalidData(format!(
+                "{} feature names for {} features",
+                feature_names.len(),
+                x.n_features()
+            )));
+        }
+        let target = encode_target(target_name, target, kind)?;
+        Ok(DesignDataset {
+            x,
+            target,
+            weights: None,
+            feature_names,
+        })
+    }
+
+    /// Attach sample weights (one per row, finite and non-negative, not all zero).
+    pub fn with_weights(mut self, weights: Array1<f64>) -> Result<DesignDataset> {
+        check_weights(&weights, self.x.n_rows())?;
+        self.weights = Some(weights);
+        Ok(self)
+    }
+
+    /// The same data with a dense feature matrix, for trainers that need one.
+    pub fn into_dense(self) -> Dataset {
+        Dataset {
+            x: self.x.to_dense(),
+            target: self.target,
+            weights: self.weights,
+            feature_names: self.feature_names,
+        }
+    }
+
+    /// The class labels, if this is a classification dataset.
+    pub fn labels(&self) -> Option<&ClassLabels> {
+        match &self.target {
+            Target::Classes { labels, .. } => Some(labels),
+            Target::Continuous(_) => None,
+        }
+    }
+}
+
+fn check_weights(weights: &Array1<f64>, rows: usize) -> Result<()> {
+    if weights.len() != rows {
+        return Err(Error::InvalidData(format!(
+            "{} sample weights for {rows} rows",
+            weights.len(),
+        )));
+    }
+    if let Some((row, w)) = weights
+        .iter()
+        .enumerate()
+        .find(|(_, w)| !w.is_finite() || **w < 0.0)
+    {
+        return Err(Error::InvalidValue {
+            column: "sample_weight".into(),
+            row,
+            value: w.to_string(),
+            hint: "sample weights must be finite and non-negative".into(),
+        });
+    }
+    if weights.sum() <= 0.0 {
+        return Err(Error::InvalidData("all sample weights are zero".into()));
+    }
+    Ok(())
 }
 
 fn null_target(name: &str, row: usize) -> Error {

@@ -83,8 +83,39 @@ pub trait FittedTransform: Send + Sync + Debug + dyn_clone::DynClone {
         let _ = input;
         Ok(None)
     }
+
+    /// [`transform`](FittedTransform::transform) with the one-hot outputs kept as codes,
+    /// or `None` if this transform has no one-hot output (the default).
+    ///
+    /// When the last transform of a pipeline returns `Some`, the pipeline feeds its model a
+    /// [`Design`](crate::data::Design) instead of a dense matrix, and `transform_design`
+    /// / sparse output never materialise the indicator columns.
+    fn sparse_transform(&self, table: &RecordBatch) -> Result<Option<SparseOutput>> {
+        let _ = table;
+        Ok(None)
+    }
 }
 dyn_clone::clone_trait_object!(FittedTransform);
+
+/// What [`FittedTransform::sparse_transform`] returns: the output of `transform`, split
+/// into its ordinary columns and its one-hot blocks.
+#[derive(Debug, Clone)]
+pub struct SparseOutput {
+    /// The output columns that are not one-hot indicators, in output order.
+    pub dense: RecordBatch,
+    /// The one-hot blocks.
+    pub blocks: Vec<OneHotCodes>,
+}
+
+/// One one-hot block of a [`SparseOutput`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneHotCodes {
+    /// The names of the block's output columns, in order (contiguous in the output).
+    pub names: Vec<String>,
+    /// One code per row: the index into `names` of the column that is 1, or
+    /// [`NO_CODE`](crate::data::NO_CODE) when all are 0.
+    pub codes: Vec<u32>,
+}
 
 /// The single-row fast path of a fitted transform: maps one row (values in the input
 /// schema's order) to one row (values in the output schema's order) with no Arrow batch.

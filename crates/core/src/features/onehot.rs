@@ -10,9 +10,9 @@ use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
-use super::{Columns, FeatureTransform, FittedTransform, RowTransform};
+use super::{Columns, FeatureTransform, FittedTransform, OneHotCodes, RowTransform, SparseOutput};
 use crate::data::table::{column, index_of, is_string, splice_columns, splice_fields, str_values, StrColumn};
-use crate::data::Value;
+use crate::data::{Value, NO_CODE};
 use crate::error::{Error, Result};
 
 /// The label of the missing-value category (nulls, and NaN in a row), as scikit-learn
@@ -575,6 +575,39 @@ pub struct FittedOneHotEncoder {
     pub handle_unknown: OneHotUnknown,
 }
 
+impl FittedOneHotEncoder {
+    /// The position of `c` in `table` and, for each row, the output column that is hot
+    /// ([`NO_CODE`] for none).
+    fn codes(&self, c: &OneHotColumn, table: &RecordBatch) -> Result<(usize, Vec<u32>)> {
+        let i = check_categorical(table.schema_ref(), &c.name, &c.categories)?;
+        if c.outputs.len() >= NO_CODE as usize {
+            return Err(Error::InvalidData(format!(
+                "column `{}` has {} one-hot outputs, more than the encoder supports",
+                c.name,
+                c.outputs.len()
+            )));
+        }
+        let values = CatValues::read(&c.name, table.column(i))?;
+        let mut codes = Vec::with_capacity(values.len());
+        for row in 0..values.len() {
+            let code = c.categories.code_at(&values, row, c.has_null);
+            let slot = c.slot(code, self.handle_unknown)?;
+            codes.push(match slot {
+                Some(s) if s < c.outputs.len() => s as u32,
+                Some(s) => {
+                    return Err(Error::InvalidData(format!(
+                        "corrupt one-hot encoder: column `{}` maps to output {s} of {}",
+                        c.name,
+                        c.outputs.len()
+                    )))
+                }
+                None => NO_CODE,
+            });
+        }
+        Ok((i, codes))
+    }
+}
+
 #[typetag::serde(name = "one_hot_encoder")]
 impl FeatureTransform for OneHotEncoder {
     fn fit(&self, table: &RecordBatch) -> Result<Box<dyn FittedTransform>> {
@@ -657,19 +690,14 @@ impl FittedTransform for FittedOneHotEncoder {
     }
 
     fn transform(&self, table: &RecordBatch) -> Result<RecordBatch> {
-        let schema = table.schema();
         let n = table.num_rows();
         let mut replacements = Vec::with_capacity(self.columns.len());
         for c in &self.columns {
-            let i = check_categorical(&schema, &c.name, &c.categories)?;
-            let values = CatValues::read(&c.name, table.column(i))?;
+            let (i, codes) = self.codes(c, table)?;
             let mut out = vec![vec![0.0; n]; c.outputs.len()];
-            for row in 0..values.len() {
-                let code = c.categories.code_at(&values, row, c.has_null);
-                if let Some(slot) = c.slot(code, self.handle_unknown)? {
-                    if let Some(cell) = out.get_mut(slot).and_then(|col| col.get_mut(row)) {
-                        *cell = 1.0;
-                    }
+            for (row, &code) in codes.iter().enumerate() {
+                if let Some(cell) = out.get_mut(code as usize).and_then(|col| col.get_mut(row)) {
+                    *cell = 1.0;
                 }
             }
             let new = c
@@ -681,6 +709,26 @@ impl FittedTransform for FittedOneHotEncoder {
             replacements.push((i, new));
         }
         splice_columns(table, replacements)
+    }
+
+    fn sparse_transform(&self, table: &RecordBatch) -> Result<Option<SparseOutput>> {
+        let mut encoded = Vec::with_capacity(self.columns.len());
+        let mut blocks = Vec::with_capacity(self.columns.len());
+        for c in &self.columns {
+            let (i, codes) = self.codes(c, table)?;
+            encoded.push(i);
+            blocks.push(OneHotCodes {
+                names: c.feature_names(),
+                codes,
+            });
+        }
+        let keep: Vec<usize> = (0..table.num_columns())
+            .filter(|i| !encoded.contains(i))
+            .collect();
+        Ok(Some(SparseOutput {
+            dense: table.project(&keep)?,
+            blocks,
+        }))
     }
 
     fn row_transform(&self, input: &SchemaRef) -> Result<Option<Box<dyn RowTransform>>> {

@@ -17,7 +17,7 @@ pub use artifact::{Manifest, FORMAT_VERSION};
 pub use signature::{ColumnSpec, Signature};
 
 use crate::data::table::{batch_from_row, is_bool, is_numeric, row_from_batch};
-use crate::data::{into_matrix, to_matrix, ClassLabels, Dataset, TargetKind, Value};
+use crate::data::{into_matrix, to_matrix, ClassLabels, CodeBlock, Design, DesignDataset, TargetKind, Value};
 use crate::error::{Error, Result};
 use crate::features::{FeatureTransform, FittedTransform, RowTransform};
 use crate::train::{Model, Predictions, RowPrediction, Trainer};
@@ -108,17 +108,30 @@ impl Pipeline {
         let target_index = crate::data::table::index_of(table.schema_ref(), target)?;
         let mut features = table.clone();
         features.remove_column(target_index);
-        let (signature, transforms, transformed) = self.fit_transform_stages(&features)?;
+        let (signature, transforms, last_input) = self.fit_stages(&features)?;
         drop(features);
-        let feature_names = model_inputs(transformed.schema_ref())?;
+        let output = match transforms.last() {
+            Some(last) => last.output_schema(last_input.schema_ref())?,
+            None => last_input.schema().as_ref().clone(),
+        };
+        let feature_names = model_inputs(&output)?;
         let kind = trainer.target_kind();
-        let x = into_matrix(transformed)?;
-        let mut dataset =
-            Dataset::from_matrix(x, feature_names.clone(), target, table.column(target_index), kind)?;
+        let design = Design::concat(par_chunks(&last_input, |part| {
+            design_of_last(transforms.last().map(|t| t.as_ref()), part, &feature_names)
+        })?)?;
+        drop(last_input);
+        let mut dataset = DesignDataset::new(
+            design,
+            feature_names.clone(),
+            target,
+            table.column(target_index),
+            kind,
+        )?;
         if let Some(w) = weights {
             dataset = dataset.with_weights(w)?;
         }
-        let model = trainer.fit(&dataset)?;
+        let labels = dataset.labels().cloned();
+        let model = trainer.fit_design(dataset)?;
         Ok(FittedPipeline {
             signature,
             transforms,
@@ -126,7 +139,7 @@ impl Pipeline {
             target: Some(TargetInfo {
                 name: target.to_string(),
                 kind,
-                labels: dataset.labels().cloned(),
+                labels,
             }),
             feature_names,
             row_plan: OnceLock::new(),
@@ -135,42 +148,160 @@ impl Pipeline {
 
     /// Fit only the transforms (no trainer, no target): a fitted feature pipeline.
     pub fn fit_transforms(&self, table: &RecordBatch) -> Result<FittedPipeline> {
-        let (signature, transforms, transformed) = self.fit_transform_stages(table)?;
+        let (signature, transforms, last_input) = self.fit_stages(table)?;
+        let output = match transforms.last() {
+            Some(last) => last.output_schema(last_input.schema_ref())?,
+            None => last_input.schema().as_ref().clone(),
+        };
         Ok(FittedPipeline {
             signature,
             transforms,
             model: None,
             target: None,
-            feature_names: transformed
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect(),
+            feature_names: output.fields().iter().map(|f| f.name().clone()).collect(),
             row_plan: OnceLock::new(),
         })
     }
 
-    fn fit_transform_stages(&self, table: &RecordBatch) -> Result<FittedStages> {
+    /// Fit every stage in order, each on the output of the stages before it. Returns the
+    /// input of the last stage (the table itself with no stages): the caller decides
+    /// whether it needs the last stage's output dense or as a [`Design`].
+    fn fit_stages(&self, table: &RecordBatch) -> Result<FittedStages> {
         if table.num_rows() == 0 {
             return Err(Error::EmptyInput {
                 context: "cannot fit a pipeline on a table with no rows".into(),
             });
         }
         let signature = Signature::of(table.schema_ref());
-        let mut fitted = Vec::with_capacity(self.transforms.len());
+        let mut fitted: Vec<Box<dyn FittedTransform>> = Vec::with_capacity(self.transforms.len());
         let mut current = table.clone();
         for transform in &self.transforms {
-            let stage = transform.fit(&current)?;
-            current = stage.transform(&current)?;
-            fitted.push(stage);
+            if let Some(previous) = fitted.last() {
+                current = concat(par_chunks(&current, |part| previous.transform(&part))?)?;
+            }
+            fitted.push(transform.fit(&current)?);
         }
         Ok((signature, fitted, current))
     }
 }
 
-/// The input signature, the fitted transforms, and the transformed training table.
+/// The input signature, the fitted transforms, and the input of the last one.
 type FittedStages = (Signature, Vec<Box<dyn FittedTransform>>, RecordBatch);
+
+/// Run `work` on row chunks of `table` in parallel (one chunk for small tables), in
+/// order. Large inputs use every core, and each chunk's intermediate tables and
+/// matrix stay small. A row number in an error is made relative to `table`, and the
+/// error reported is the first in table order, whichever chunk failed first in time.
+fn par_chunks<T: Send>(
+    table: &RecordBatch,
+    work: impl Fn(RecordBatch) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
+    let rows = table.num_rows();
+    if rows <= PREDICT_CHUNK_ROWS {
+        return Ok(vec![work(table.clone())?]);
+    }
+    let starts: Vec<usize> = (0..rows).step_by(PREDICT_CHUNK_ROWS).collect();
+    let results: Vec<Result<T>> = starts
+        .into_par_iter()
+        .map(|start| {
+            let part = table.slice(start, PREDICT_CHUNK_ROWS.min(rows - start));
+            work(part).map_err(|e| offset_row(e, start))
+        })
+        .collect();
+    results.into_iter().collect()
+}
+
+/// Concatenate row chunks of one table.
+fn concat(parts: Vec<RecordBatch>) -> Result<RecordBatch> {
+    match parts.len() {
+        1 => parts
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::InvalidData("no chunk".into())),
+        _ => {
+            let schema = parts
+                .first()
+                .map(|p| p.schema())
+                .ok_or_else(|| Error::InvalidData("no chunk".into()))?;
+            Ok(arrow::compute::concat_batches(&schema, &parts)?)
+        }
+    }
+}
+
+/// The model's input [`Design`] for `input`, the input of the `last` stage (or the
+/// transformed table itself when there is no stage). A last stage with one-hot outputs
+/// gives them as code blocks; otherwise every feature is a dense column.
+fn design_of_last(
+    last: Option<&dyn FittedTransform>,
+    input: RecordBatch,
+    features: &[String],
+) -> Result<Design> {
+    let rows = input.num_rows();
+    let sparse = match last {
+        Some(stage) => stage.sparse_transform(&input)?,
+        None => None,
+    };
+    let (dense, blocks) = match (sparse, last) {
+        (Some(out), _) => (out.dense, out.blocks),
+        (None, Some(stage)) => (stage.transform(&input)?, Vec::new()),
+        (None, None) => (input, Vec::new()),
+    };
+    let position: std::collections::HashMap<&str, usize> = features
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let schema = dense.schema();
+    let mut keep = Vec::new();
+    let mut dense_at = Vec::new();
+    for (i, field) in schema.fields().iter().enumerate() {
+        if let Some(&at) = position.get(field.name().as_str()) {
+            keep.push(i);
+            dense_at.push(at);
+        }
+    }
+    let matrix = if keep.is_empty() {
+        Array2::zeros((rows, 0))
+    } else {
+        into_matrix(dense.project(&keep)?)?
+    };
+    let mut code_blocks = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let at: Vec<Option<usize>> = block
+            .names
+            .iter()
+            .map(|n| position.get(n.as_str()).copied())
+            .collect();
+        let offset = match at.first() {
+            Some(Some(offset)) => *offset,
+            Some(None) => continue, // not a model input
+            None => {
+                // A block with no output column (every category dropped): nothing to add.
+                continue;
+            }
+        };
+        if at.iter().enumerate().any(|(k, a)| *a != Some(offset + k)) {
+            return Err(Error::InvalidData(format!(
+                "the one-hot outputs starting at `{}` are not contiguous model inputs",
+                block.names.first().map(String::as_str).unwrap_or_default()
+            )));
+        }
+        code_blocks.push(CodeBlock {
+            offset,
+            width: block.names.len(),
+            codes: block.codes,
+        });
+    }
+    let design = Design::new(matrix, dense_at, code_blocks)?;
+    if design.n_features() != features.len() {
+        return Err(Error::InvalidData(format!(
+            "the transforms give {} of the {} model inputs: the fitted pipeline is inconsistent",
+            design.n_features(),
+            features.len()
+        )));
+    }
+    Ok(design)
+}
 
 /// The inputs of the model: every column left after the transforms, which must be
 /// numeric or boolean.
@@ -341,17 +472,28 @@ impl FittedPipeline {
     /// the wrong type; any error of a transform.
     pub fn transform(&self, table: &RecordBatch) -> Result<RecordBatch> {
         let conformed = self.signature.conform(table)?;
-        let parts = self.in_chunks(&conformed, |part| self.run_stages(part))?;
-        match parts.len() {
-            1 => Ok(parts.into_iter().next().unwrap_or(conformed)),
-            _ => {
-                let schema = parts
-                    .first()
-                    .map(|p| p.schema())
-                    .unwrap_or_else(|| conformed.schema());
-                Ok(arrow::compute::concat_batches(&schema, &parts)?)
-            }
+        concat(self.in_chunks(&conformed, |part| self.run_stages(part))?)
+    }
+
+    /// The model's input for `table` as a [`Design`]: like
+    /// [`transform_matrix`](FittedPipeline::transform_matrix), but the one-hot outputs of
+    /// a last [`OneHotEncoder`](crate::features::OneHotEncoder) stay as codes (see
+    /// [`Design::to_csr`] for scipy's sparse layout).
+    pub fn transform_design(&self, table: &RecordBatch) -> Result<Design> {
+        let conformed = self.signature.conform(table)?;
+        Design::concat(self.in_chunks(&conformed, |part| self.design(part))?)
+    }
+
+    /// The design of one chunk already conformed to the signature.
+    fn design(&self, conformed: RecordBatch) -> Result<Design> {
+        let Some((last, before)) = self.transforms.split_last() else {
+            return design_of_last(None, conformed, &self.feature_names);
+        };
+        let mut current = conformed;
+        for stage in before {
+            current = stage.transform(&current)?;
         }
+        design_of_last(Some(last.as_ref()), current, &self.feature_names)
     }
 
     /// The transforms on a table already conformed to the signature.
@@ -371,21 +513,7 @@ impl FittedPipeline {
         table: &RecordBatch,
         work: impl Fn(RecordBatch) -> Result<T> + Sync,
     ) -> Result<Vec<T>> {
-        let rows = table.num_rows();
-        if rows <= PREDICT_CHUNK_ROWS {
-            return Ok(vec![work(table.clone())?]);
-        }
-        let starts: Vec<usize> = (0..rows).step_by(PREDICT_CHUNK_ROWS).collect();
-        let results: Vec<Result<T>> = starts
-            .into_par_iter()
-            .map(|start| {
-                let part = table.slice(start, PREDICT_CHUNK_ROWS.min(rows - start));
-                work(part).map_err(|e| offset_row(e, start))
-            })
-            .collect();
-        // Collected in order, so the error reported is the first in the table, whichever
-        // chunk failed first in time.
-        results.into_iter().collect()
+        par_chunks(table, work)
     }
 
     fn model_or_err(&self) -> Result<&dyn Model> {
@@ -403,22 +531,8 @@ impl FittedPipeline {
     fn predictions(&self, table: &RecordBatch) -> Result<Predictions> {
         let model = self.model_or_err()?;
         let conformed = self.signature.conform(table)?;
-        let parts = self.in_chunks(&conformed, |part| {
-            let x = into_matrix(self.select_model_inputs(self.run_stages(part)?)?)?;
-            model.predict(x.view())
-        })?;
+        let parts = self.in_chunks(&conformed, |part| model.predict_design(&self.design(part)?))?;
         merge_predictions(parts)
-    }
-
-    /// The model's input columns of a transformed table, in order.
-    fn select_model_inputs(&self, transformed: RecordBatch) -> Result<RecordBatch> {
-        let schema = transformed.schema();
-        let indices = self
-            .feature_names
-            .iter()
-            .map(|n| crate::data::table::index_of(&schema, n))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(transformed.project(&indices)?)
     }
 
     /// Predict labels (classification, as an array of the label type) or values

@@ -294,6 +294,14 @@ impl Model for LinearRegressor {
         Ok(Predictions::Values(scores.column(0).to_owned()))
     }
 
+    fn predict_design(&self, x: &crate::data::Design) -> Result<Predictions> {
+        check_width("LinearRegressor", self.n_features(), x.n_features())?;
+        let coef = self.coef.view().insert_axis(ndarray::Axis(0));
+        let intercept = ndarray::arr1(&[self.intercept]);
+        let scores = x.linear_scores(0..x.n_rows(), coef, intercept.view());
+        Ok(Predictions::Values(scores.column(0).to_owned()))
+    }
+
     fn predict_row(&self, x: &[f64]) -> Result<RowPrediction> {
         check_width("LinearRegressor", self.n_features(), x.len())?;
         Ok(RowPrediction::Value(self.value(x)))

@@ -1,11 +1,14 @@
-//! Logistic regression (binary and multinomial), fitted by linfa-logistic (L-BFGS).
+//! Logistic regression (binary and multinomial): L-BFGS on scikit-learn's objective
+//! (argmin's solver over our own sparse-aware loss, see `logistic_loss`), or
+//! linfa-logistic on request.
 
 use linfa::prelude::*;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::logistic_loss::{solve, LogisticProblem};
 use super::{check_width, Model, Predictions, RowPrediction, Trainer};
-use crate::data::{Dataset, Target, TargetKind};
+use crate::data::{Dataset, Design, DesignDataset, Target, TargetKind};
 use crate::error::{Error, Result};
 
 /// L2-regularised logistic regression, binary or multinomial (softmax), as
@@ -13,15 +16,19 @@ use crate::error::{Error, Result};
 ///
 /// | parameter | default | purpose | range |
 /// |---|---|---|---|
-/// | `c` | `1.0` | inverse regularisation strength (linfa's `alpha = 1/c`) | `> 0`, finite |
+/// | `c` | `1.0` | inverse regularisation strength | `> 0`, finite |
 /// | `max_iter` | `100` | L-BFGS iterations | `>= 1` |
-/// | `tol` | `1e-4` | gradient tolerance on the mean loss, as scikit-learn (linfa gets `tol * rows` for its summed loss) | `> 0` |
-/// | `fit_intercept` | `true` | learn a bias term | |
+/// | `tol` | `1e-4` | stop when the L2 norm of the gradient of the mean loss is below it | `> 0` |
+/// | `fit_intercept` | `true` | learn a bias term (never penalised) | |
+/// | `solver` | `lbfgs` | [`LogisticSolver`] | `lbfgs`, `linfa` |
 ///
-/// Two classes give a binary model; three or more a multinomial one. Unlike
-/// scikit-learn, linfa also penalises the intercept, so on unscaled data the fitted
-/// coefficients differ slightly; scale the features (as one should for L-BFGS anyway).
-/// Sample weights are not supported by linfa's solver: fitting with weights is an error.
+/// Two classes give a binary model; three or more a multinomial one. The default solver
+/// minimises scikit-learn's objective, `(1/S) Σ sᵢ ℓᵢ + ‖W‖² / (2 C S)` with sample
+/// weights `sᵢ` summing to `S`, by L-BFGS (argmin, the optimiser under linfa-logistic),
+/// evaluating the loss on one-hot codes when the pipeline provides them (see
+/// [`Design`](crate::data::Design)) and over row chunks in parallel, bit-identically on
+/// any number of threads. `solver: linfa` runs linfa-logistic instead: dense input only,
+/// no sample weights, and it also penalises the intercept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LogisticRegression {
@@ -33,6 +40,19 @@ pub struct LogisticRegression {
     pub tol: f64,
     /// Learn an intercept.
     pub fit_intercept: bool,
+    /// The solver.
+    pub solver: LogisticSolver,
+}
+
+/// How a [`LogisticRegression`] is fitted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogisticSolver {
+    /// L-BFGS on scikit-learn's objective, sparse-aware, parallel, sample weights.
+    #[default]
+    Lbfgs,
+    /// linfa-logistic's L-BFGS: dense input, no sample weights, penalised intercept.
+    Linfa,
 }
 
 impl Default for LogisticRegression {
@@ -42,6 +62,7 @@ impl Default for LogisticRegression {
             max_iter: 100,
             tol: 1e-4,
             fit_intercept: true,
+            solver: LogisticSolver::Lbfgs,
         }
     }
 }
@@ -76,16 +97,70 @@ impl Trainer for LogisticRegression {
 
     fn fit(&self, data: &Dataset) -> Result<Box<dyn Model>> {
         self.validate()?;
-        let Target::Classes { codes, labels } = &data.target else {
-            return Err(Error::InvalidData(
+        match self.solver {
+            LogisticSolver::Linfa => self.fit_linfa(data),
+            LogisticSolver::Lbfgs => {
+                let design = Design::from_dense(data.x.clone());
+                self.fit_lbfgs(&design, &data.target, data.weights.as_ref())
+            }
+        }
+    }
+
+    fn fit_design(&self, data: DesignDataset) -> Result<Box<dyn Model>> {
+        self.validate()?;
+        match self.solver {
+            LogisticSolver::Linfa => self.fit_linfa(&data.into_dense()),
+            LogisticSolver::Lbfgs => self.fit_lbfgs(&data.x, &data.target, data.weights.as_ref()),
+        }
+    }
+}
+
+impl LogisticRegression {
+    fn classes(target: &Target) -> Result<(&Array1<usize>, usize)> {
+        match target {
+            Target::Classes { codes, labels } => Ok((codes, labels.len())),
+            Target::Continuous(_) => Err(Error::InvalidData(
                 "LogisticRegression needs a classification target (labels), not real values".into(),
-            ));
+            )),
+        }
+    }
+
+    fn fit_lbfgs(
+        &self,
+        x: &Design,
+        target: &Target,
+        weights: Option<&Array1<f64>>,
+    ) -> Result<Box<dyn Model>> {
+        let (codes, n_classes) = Self::classes(target)?;
+        if x.n_rows() == 0 {
+            return Err(Error::EmptyInput {
+                context: "no rows to fit LogisticRegression on".into(),
+            });
+        }
+        let problem = LogisticProblem {
+            x,
+            y: codes.view(),
+            weights: weights.map(|w| w.view()),
+            n_classes,
+            c: self.c,
+            fit_intercept: self.fit_intercept,
         };
+        let solution = solve(&problem, self.max_iter, self.tol)?;
+        Ok(Box::new(LinearClassifier {
+            coef: solution.coef,
+            intercept: solution.intercept,
+            n_iter: Some(solution.iterations),
+            converged: Some(solution.converged),
+        }))
+    }
+
+    fn fit_linfa(&self, data: &Dataset) -> Result<Box<dyn Model>> {
+        let (codes, n_classes) = Self::classes(&data.target)?;
         if data.weights.is_some() {
             return Err(Error::param(
                 "sample_weight",
                 "given",
-                "LogisticRegression (linfa-logistic) does not support sample weights",
+                "LogisticRegression(solver=linfa) does not support sample weights: use solver lbfgs",
             ));
         }
         if data.x.nrows() == 0 {
@@ -93,13 +168,11 @@ impl Trainer for LogisticRegression {
                 context: "no rows to fit LogisticRegression on".into(),
             });
         }
-        let n_classes = labels.len();
         // Views, not copies: the feature matrix can be the largest object in the process.
         let dataset = linfa::DatasetBase::new(data.x.view(), codes.view());
         let alpha = 1.0 / self.c;
-        // linfa minimises the *summed* log-loss; scikit-learn's `tol` bounds the gradient of
-        // the *mean* loss. Scale it so both stop at the same point (and linfa does not run
-        // every iteration chasing a gradient n times smaller).
+        // linfa minimises the *summed* log-loss; `tol` bounds the gradient of the *mean*
+        // loss. Scale it so both stop at the same point.
         let gradient_tolerance = self.tol * data.x.nrows() as f64;
         let (coef, intercept) = if n_classes == 2 {
             let fitted = linfa_logistic::LogisticRegression::default()
@@ -134,7 +207,12 @@ impl Trainer for LogisticRegression {
                 "the solver diverged (non-finite coefficients); scale the features or lower c",
             ));
         }
-        Ok(Box::new(LinearClassifier { coef, intercept }))
+        Ok(Box::new(LinearClassifier {
+            coef,
+            intercept,
+            n_iter: None,
+            converged: None,
+        }))
     }
 }
 
@@ -146,6 +224,13 @@ pub struct LinearClassifier {
     pub coef: Array2<f64>,
     /// One per row of `coef`.
     pub intercept: Array1<f64>,
+    /// L-BFGS iterations the fit ran (scikit-learn's `n_iter_`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_iter: Option<u64>,
+    /// Whether the fit met its gradient tolerance before `max_iter` (scikit-learn warns
+    /// with `ConvergenceWarning` when not), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converged: Option<bool>,
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -179,7 +264,7 @@ impl LinearClassifier {
     }
 
     /// Class probabilities for one row of decision values, written into `out`.
-    fn proba_from_scores(&self, scores: &[f64], out: &mut [f64]) {
+    fn proba_predictions_from_scores(&self, scores: &[f64], out: &mut [f64]) {
         if self.coef.nrows() == 1 {
             let p = sigmoid(scores[0]);
             out[0] = 1.0 - p;
@@ -216,21 +301,14 @@ impl Model for LinearClassifier {
         check_width("LogisticRegression", self.n_features(), x.ncols())?;
         self.check_shape()?;
         let scores = super::linear_scores(x, self.coef.view(), self.intercept.view());
-        let k = self.n_classes();
-        let mut proba = Array2::zeros((x.nrows(), k));
-        let mut codes = Vec::with_capacity(x.nrows());
-        for (s, mut p) in scores.rows().into_iter().zip(proba.rows_mut()) {
-            let s = s.to_vec();
-            let p = p
-                .as_slice_mut()
-                .ok_or_else(|| Error::InvalidData("non-contiguous output".into()))?;
-            self.proba_from_scores(&s, p);
-            codes.push(argmax(p));
-        }
-        Ok(Predictions::Classes {
-            codes,
-            proba: Some(proba),
-        })
+        self.predictions_from_scores(&scores)
+    }
+
+    fn predict_design(&self, x: &Design) -> Result<Predictions> {
+        check_width("LogisticRegression", self.n_features(), x.n_features())?;
+        self.check_shape()?;
+        let scores = x.linear_scores(0..x.n_rows(), self.coef.view(), self.intercept.view());
+        self.predictions_from_scores(&scores)
     }
 
     fn predict_row(&self, x: &[f64]) -> Result<RowPrediction> {
@@ -244,9 +322,30 @@ impl Model for LinearClassifier {
             .map(|(w, b)| w.iter().zip(x).fold(0.0, |acc, (w, x)| acc + w * x) + b)
             .collect();
         let mut proba = vec![0.0; self.n_classes()];
-        self.proba_from_scores(&scores, &mut proba);
+        self.proba_predictions_from_scores(&scores, &mut proba);
         Ok(RowPrediction::Class {
             code: argmax(&proba),
+            proba: Some(proba),
+        })
+    }
+}
+
+impl LinearClassifier {
+    /// Classes and probabilities from decision values `(rows, outputs)`.
+    fn predictions_from_scores(&self, scores: &Array2<f64>) -> Result<Predictions> {
+        let k = self.n_classes();
+        let mut proba = Array2::zeros((scores.nrows(), k));
+        let mut codes = Vec::with_capacity(scores.nrows());
+        for (s, mut p) in scores.rows().into_iter().zip(proba.rows_mut()) {
+            let s = s.to_vec();
+            let p = p
+                .as_slice_mut()
+                .ok_or_else(|| Error::InvalidData("non-contiguous output".into()))?;
+            self.proba_predictions_from_scores(&s, p);
+            codes.push(argmax(p));
+        }
+        Ok(Predictions::Classes {
+            codes,
             proba: Some(proba),
         })
     }

@@ -6,6 +6,7 @@
 
 mod linear;
 mod logistic;
+mod logistic_loss;
 mod tree;
 
 use std::fmt::Debug;
@@ -14,10 +15,10 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
 pub use linear::*;
-pub use logistic::{LinearClassifier, LogisticRegression};
+pub use logistic::{LinearClassifier, LogisticRegression, LogisticSolver};
 pub use tree::*;
 
-use crate::data::{Dataset, TargetKind};
+use crate::data::{Dataset, Design, DesignDataset, TargetKind};
 use crate::error::{Error, Result};
 
 /// What a model predicts for a batch of rows.
@@ -62,6 +63,16 @@ pub trait Trainer: Send + Sync + Debug + dyn_clone::DynClone {
     /// Invalid hyperparameters ([`Error::InvalidParameter`]), data the algorithm cannot
     /// use ([`Error::InvalidData`]), or a solver failure ([`Error::Training`]).
     fn fit(&self, data: &Dataset) -> Result<Box<dyn Model>>;
+
+    /// Fit on a [`Design`] whose one-hot blocks are kept as codes. The default makes the
+    /// matrix dense and calls [`fit`](Trainer::fit); trainers that can use the blocks
+    /// directly (the linear models) override it.
+    ///
+    /// # Errors
+    /// As [`fit`](Trainer::fit).
+    fn fit_design(&self, data: DesignDataset) -> Result<Box<dyn Model>> {
+        self.fit(&data.into_dense())
+    }
 }
 dyn_clone::clone_trait_object!(Trainer);
 
@@ -73,6 +84,12 @@ pub trait Model: Send + Sync + Debug + dyn_clone::DynClone {
 
     /// Predict a batch.
     fn predict(&self, x: ArrayView2<f64>) -> Result<Predictions>;
+
+    /// Predict a batch given as a [`Design`]. The default makes it dense and calls
+    /// [`predict`](Model::predict); the linear models score the blocks directly.
+    fn predict_design(&self, x: &Design) -> Result<Predictions> {
+        self.predict(x.to_dense().view())
+    }
 
     /// Predict one row. The default runs [`predict`](Model::predict) on a one-row matrix.
     fn predict_row(&self, x: &[f64]) -> Result<RowPrediction> {
