@@ -70,6 +70,8 @@ def ferrops_pipeline() -> fo.Pipeline:
             fo.OneHotEncoder(STRINGS, handle_unknown="ignore"),
         ],
         trainer=fo.LogisticRegression(C=1.0, max_iter=100),
+        # transform returns scipy CSR, as scikit-learn's ColumnTransformer does here.
+        sparse_output=True,
     )
 
 

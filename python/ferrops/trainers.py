@@ -22,7 +22,8 @@ class LogisticRegression(Trainer):
     max_iter : int, default 100
         L-BFGS iterations.
     tol : float, default 1e-4
-        Stop when the L2 norm of the objective's gradient falls below it.
+        Stop when every component of the objective's gradient is at most ``tol`` in
+        absolute value (scipy's ``gtol``, as scikit-learn's lbfgs).
     fit_intercept : bool, default True
         Learn a bias term.
     solver : {"lbfgs", "linfa"}, default "lbfgs"

@@ -336,16 +336,12 @@ impl PyFittedPipeline {
     )> {
         let batch = to_batch(table)?;
         let pipeline = self.inner.clone();
-        let (data, indices, indptr, width) = detached(py, batch.num_rows(), move || {
-            let design = pipeline.transform_design(&batch)?;
-            let (data, indices, indptr) = design.to_csr();
-            Ok((data, indices, indptr, design.n_features()))
-        })?;
+        let csr = detached(py, batch.num_rows(), move || pipeline.transform_csr(&batch))?;
         Ok((
-            data.into_pyarray(py),
-            indices.into_pyarray(py),
-            indptr.into_pyarray(py),
-            width,
+            csr.data.into_pyarray(py),
+            csr.indices.into_pyarray(py),
+            csr.indptr.into_pyarray(py),
+            csr.n_cols,
         ))
     }
 

@@ -113,6 +113,24 @@ impl Categories {
         code.unwrap_or_else(|| self.null_code(has_null))
     }
 
+    /// A lookup for coding `rows` values: for string categories and a batch much larger
+    /// than a binary search's cost, a hash index of the categories.
+    pub(crate) fn lookup(&self, rows: usize) -> Lookup<'_> {
+        let index = match self {
+            Categories::String(c) if c.len() >= 8 && rows >= 4 * c.len().min(256) => Some(
+                c.iter()
+                    .enumerate()
+                    .map(|(k, v)| (v.as_str(), k))
+                    .collect::<rustc_hash::FxHashMap<&str, usize>>(),
+            ),
+            _ => None,
+        };
+        Lookup {
+            categories: self,
+            index,
+        }
+    }
+
     /// Like [`code_at`](Self::code_at) for one row value; a value of the wrong kind is
     /// [`Error::ColumnType`].
     pub(crate) fn code_of(&self, name: &str, v: &Value, has_null: bool) -> Result<Code> {
@@ -197,6 +215,27 @@ pub(crate) fn check_categorical(schema: &Schema, name: &str, cats: &Categories) 
     match CatKind::of(dt) {
         Some(kind) if kind == cats.kind() => Ok(i),
         _ => Err(Error::column_type(name, cats.kind().expected(), dt)),
+    }
+}
+
+/// [`Categories`] ready to code a batch (see [`Categories::lookup`]).
+pub(crate) struct Lookup<'c> {
+    categories: &'c Categories,
+    index: Option<rustc_hash::FxHashMap<&'c str, usize>>,
+}
+
+impl Lookup<'_> {
+    /// As [`Categories::code_at`], through the hash index when there is one.
+    pub(crate) fn code_at(&self, values: &CatValues<'_>, i: usize, has_null: bool) -> Code {
+        match (&self.index, values) {
+            (Some(index), CatValues::Str(s)) => match s.get(i) {
+                Some(v) => index
+                    .get(v)
+                    .map_or_else(|| Code::Unknown(v.to_string()), |&k| Code::Known(k)),
+                None => self.categories.null_code(has_null),
+            },
+            _ => self.categories.code_at(values, i, has_null),
+        }
     }
 }
 
@@ -588,9 +627,10 @@ impl FittedOneHotEncoder {
             )));
         }
         let values = CatValues::read(&c.name, table.column(i))?;
+        let lookup = c.categories.lookup(values.len());
         let mut codes = Vec::with_capacity(values.len());
         for row in 0..values.len() {
-            let code = c.categories.code_at(&values, row, c.has_null);
+            let code = lookup.code_at(&values, row, c.has_null);
             let slot = c.slot(code, self.handle_unknown)?;
             codes.push(match slot {
                 Some(s) if s < c.outputs.len() => s as u32,

@@ -226,8 +226,9 @@ impl FittedTransform for FittedOrdinalEncoder {
         for c in &self.columns {
             let i = check_categorical(&schema, &c.name, &c.categories)?;
             let values = CatValues::read(&c.name, table.column(i))?;
+            let lookup = c.categories.lookup(table.num_rows());
             let codes = (0..table.num_rows())
-                .map(|row| self.encode(c, c.categories.code_at(&values, row, c.has_null)))
+                .map(|row| self.encode(c, lookup.code_at(&values, row, c.has_null)))
                 .collect::<Result<Vec<f64>>>()?;
             replacements.push((
                 i,

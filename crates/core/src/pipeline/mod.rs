@@ -17,7 +17,9 @@ pub use artifact::{Manifest, FORMAT_VERSION};
 pub use signature::{ColumnSpec, Signature};
 
 use crate::data::table::{batch_from_row, is_bool, is_numeric, row_from_batch};
-use crate::data::{into_matrix, to_matrix, ClassLabels, CodeBlock, Design, DesignDataset, TargetKind, Value};
+use crate::data::{
+    into_matrix, to_matrix, ClassLabels, CodeBlock, Csr, Design, DesignDataset, TargetKind, Value,
+};
 use crate::error::{Error, Result};
 use crate::features::{FeatureTransform, FittedTransform, RowTransform};
 use crate::train::{Model, Predictions, RowPrediction, Trainer};
@@ -482,6 +484,14 @@ impl FittedPipeline {
     pub fn transform_design(&self, table: &RecordBatch) -> Result<Design> {
         let conformed = self.signature.conform(table)?;
         Design::concat(self.in_chunks(&conformed, |part| self.design(part))?)
+    }
+
+    /// The model's input for `table` in compressed sparse rows (scipy's layout), built
+    /// chunk by chunk in parallel from [`transform_design`](FittedPipeline::transform_design)'s
+    /// codes: one-hot outputs are never materialised densely.
+    pub fn transform_csr(&self, table: &RecordBatch) -> Result<Csr> {
+        let conformed = self.signature.conform(table)?;
+        Csr::concat(self.in_chunks(&conformed, |part| Ok(self.design(part)?.to_csr()))?)
     }
 
     /// The design of one chunk already conformed to the signature.

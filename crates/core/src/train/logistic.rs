@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 /// |---|---|---|---|
 /// | `c` | `1.0` | inverse regularisation strength | `> 0`, finite |
 /// | `max_iter` | `100` | L-BFGS iterations | `>= 1` |
-/// | `tol` | `1e-4` | stop when the L2 norm of the gradient of the mean loss is below it | `> 0` |
+/// | `tol` | `1e-4` | stop when every component of the objective's gradient is at most `tol` in absolute value (scipy's `gtol`, as scikit-learn) | `> 0` |
 /// | `fit_intercept` | `true` | learn a bias term (never penalised) | |
 /// | `solver` | `lbfgs` | [`LogisticSolver`] | `lbfgs`, `linfa` |
 ///
