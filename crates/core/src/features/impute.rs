@@ -8,7 +8,7 @@ use arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
 use super::columnwise::check_numeric;
-use super::scale::{median_sorted, sorted};
+use super::scale::{median, sorted};
 use super::{Columns, FeatureTransform, FittedTransform, RowTransform};
 use crate::data::table::{as_f64_array, column, index_of, splice_columns, splice_fields};
 use crate::data::Value;
@@ -205,7 +205,7 @@ impl FeatureTransform for SimpleImputer {
                     })
                 }
                 ImputeStrategy::Mean => values.iter().sum::<f64>() / values.len() as f64,
-                ImputeStrategy::Median => median_sorted(&sorted(&values)),
+                ImputeStrategy::Median => median(&values),
                 ImputeStrategy::MostFrequent => most_frequent(&values),
             };
             if !statistic.is_finite() {

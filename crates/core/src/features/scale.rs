@@ -173,6 +173,24 @@ pub(crate) fn sorted(values: &[f64]) -> Vec<f64> {
     v
 }
 
+/// numpy's `median` of NaN-free values (`NaN` for none), in linear time: the same
+/// value as [`median_sorted`] of the sorted values.
+pub(crate) fn median(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let mut v = values.to_vec();
+    let cmp = |a: &f64, b: &f64| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal);
+    let (left, &mut hi, _) = v.select_nth_unstable_by(n / 2, cmp);
+    if n % 2 == 1 {
+        hi
+    } else {
+        let lo = left.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo + hi) / 2.0
+    }
+}
+
 /// numpy's `median` of sorted, non-empty, NaN-free values: the middle value, or the
 /// mean `(a + b) / 2` of the two middle values. `NaN` for an empty slice.
 pub(crate) fn median_sorted(sorted: &[f64]) -> f64 {
@@ -709,6 +727,23 @@ pub(crate) mod testutil {
 mod tests {
     use super::testutil::*;
     use super::*;
+
+    #[test]
+    fn linear_time_median_equals_the_sorted_median() {
+        let mut state = 7u64;
+        for n in [1usize, 2, 3, 4, 5, 10, 11, 100, 101] {
+            let values: Vec<f64> = (0..n)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((state >> 40) % 17) as f64 - 8.0 // many ties
+                })
+                .collect();
+            assert_eq!(median(&values), median_sorted(&sorted(&values)), "{values:?}");
+        }
+        assert!(median(&[]).is_nan());
+    }
     use crate::error::Error;
 
     const N: Option<f64> = None;
