@@ -330,7 +330,7 @@ impl PyFittedPipeline {
         table: AnyRecordBatch,
     ) -> PyResult<(
         Bound<'py, PyArray1<f64>>,
-        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<i32>>,
         Bound<'py, PyArray1<i64>>,
         usize,
     )> {

@@ -358,7 +358,19 @@ impl Design {
 
     /// The design as compressed sparse rows (scipy's `csr_matrix((data, indices, indptr))`):
     /// zeros of the dense columns are left out, as `scipy.sparse.csr_matrix(dense)` does.
-    pub fn to_csr(&self) -> Csr {
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for more than `i32::MAX` features (column indices are
+    /// `i32`, scipy's usual index type, so scipy need not copy them).
+    // Rows index several columns and code blocks at once: a range loop is the clear form.
+    #[allow(clippy::needless_range_loop)]
+    pub fn to_csr(&self) -> Result<Csr> {
+        if i32::try_from(self.n_features).is_err() {
+            return Err(Error::InvalidData(format!(
+                "{} features do not fit a sparse matrix with 32-bit column indices",
+                self.n_features
+            )));
+        }
         let columns: Vec<&[f64]> = (0..self.dense.ncols())
             .map(|j| self.dense.column(j).to_slice().unwrap_or_default())
             .collect();
@@ -378,7 +390,7 @@ impl Design {
                         };
                         if v != 0.0 {
                             data.push(v);
-                            indices.push(self.dense_at[j] as i64);
+                            indices.push(self.dense_at[j] as i32);
                         }
                     }
                     Part::Block(b) => {
@@ -386,19 +398,19 @@ impl Design {
                         let code = block.codes[row];
                         if code != NO_CODE {
                             data.push(1.0);
-                            indices.push((block.offset + code as usize) as i64);
+                            indices.push((block.offset + code as usize) as i32);
                         }
                     }
                 }
             }
             indptr.push(data.len() as i64);
         }
-        Csr {
+        Ok(Csr {
             data,
             indices,
             indptr,
             n_cols: self.n_features,
-        }
+        })
     }
 }
 
@@ -432,7 +444,7 @@ pub struct Csr {
     /// The stored values.
     pub data: Vec<f64>,
     /// The column of each stored value.
-    pub indices: Vec<i64>,
+    pub indices: Vec<i32>,
     /// Where each row starts in `data`, plus the end: `rows + 1` entries.
     pub indptr: Vec<i64>,
     /// Number of columns.
@@ -520,7 +532,7 @@ mod tests {
             indices,
             indptr,
             n_cols,
-        } = d.to_csr();
+        } = d.to_csr().unwrap();
         assert_eq!(n_cols, 7);
         assert_eq!(indptr, vec![0, 4, 6, 8]);
         let mut rebuilt = Array2::<f64>::zeros((3, 7));
@@ -530,8 +542,14 @@ mod tests {
             }
         }
         assert_eq!(rebuilt, x);
-        let twice = Csr::concat(vec![d.to_csr(), d.to_csr()]).unwrap();
-        assert_eq!(twice, Design::concat(vec![sample(), sample()]).unwrap().to_csr());
+        let twice = Csr::concat(vec![d.to_csr().unwrap(), d.to_csr().unwrap()]).unwrap();
+        assert_eq!(
+            twice,
+            Design::concat(vec![sample(), sample()])
+                .unwrap()
+                .to_csr()
+                .unwrap()
+        );
         assert!(Csr::concat(vec![]).is_err());
     }
 

@@ -491,7 +491,7 @@ impl FittedPipeline {
     /// codes: one-hot outputs are never materialised densely.
     pub fn transform_csr(&self, table: &RecordBatch) -> Result<Csr> {
         let conformed = self.signature.conform(table)?;
-        Csr::concat(self.in_chunks(&conformed, |part| Ok(self.design(part)?.to_csr()))?)
+        Csr::concat(self.in_chunks(&conformed, |part| self.design(part)?.to_csr())?)
     }
 
     /// The design of one chunk already conformed to the signature.
