@@ -174,3 +174,27 @@ def test_ctrl_c_interrupts_a_long_fit():
     interrupted = time.perf_counter() - start
     timer.join()
     assert interrupted < uninterrupted / 2, (interrupted, uninterrupted)
+
+
+def test_ctrl_c_also_stops_the_worker():
+    """After the KeyboardInterrupt, the cancelled fit stops burning CPU in the background."""
+    import os
+    import signal
+    import threading
+    import time
+
+    rng = np.random.default_rng(1)
+    # Badly scaled, nearly separable, barely regularised: L-BFGS needs a very long time.
+    X = rng.normal(size=(400_000, 40)) * np.logspace(0, 4, 40)
+    y = (X[:, 0] + 1e-3 * rng.normal(size=len(X)) > 0).astype(int)
+    endless = fo.LogisticRegression(C=1e12, max_iter=1_000_000, tol=1e-300)
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        endless.fit(X, y)
+    timer.join()
+    time.sleep(0.3)  # the worker notices at its next solver step
+    before = time.process_time()
+    time.sleep(1.0)
+    busy = time.process_time() - before
+    assert busy < 0.3, f"{busy:.2f} s of CPU in 1 s after the interrupt: the worker is still running"

@@ -249,3 +249,40 @@ fn a_non_linear_model_after_one_hot_still_works_through_the_dense_fallback() {
     };
     assert_eq!(proba, want);
 }
+
+#[test]
+fn a_cancelled_token_stops_the_fit_and_the_prediction() {
+    use ferrops::cancel::{with_token, CancelToken};
+    let table = classification_table(ROWS, 17);
+    let fitted = sparse_pipeline(LogisticRegression::default())
+        .fit(&table, "label")
+        .unwrap();
+    let token = CancelToken::new();
+    token.cancel();
+    let fit = with_token(&token, || {
+        sparse_pipeline(LogisticRegression::default()).fit(&table, "label")
+    });
+    assert!(matches!(fit, Err(ferrops::Error::Cancelled)), "{fit:?}");
+    let predicted = with_token(&token, || fitted.predict_proba(&table));
+    assert!(matches!(predicted, Err(ferrops::Error::Cancelled)));
+    // Cancelled from another thread while the fit runs: it stops with Cancelled.
+    let table = classification_table(20 * ROWS, 18);
+    let slow = LogisticRegression {
+        tol: 1e-300,
+        max_iter: 1_000_000,
+        ..LogisticRegression::default()
+    };
+    let token = CancelToken::new();
+    let canceller = {
+        let token = token.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            token.cancel();
+        })
+    };
+    let fit = with_token(&token, || sparse_pipeline(slow).fit(&table, "label"));
+    canceller.join().unwrap();
+    assert!(matches!(fit, Err(ferrops::Error::Cancelled)), "{fit:?}");
+    // Outside a token nothing changes.
+    assert!(fitted.predict_proba(&table).is_ok());
+}

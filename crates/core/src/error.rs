@@ -127,6 +127,10 @@ pub enum Error {
     /// An Arrow compute or layout error.
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// The work was cancelled through its [`CancelToken`](crate::cancel::CancelToken)
+    /// (in Python: Ctrl-C). Nothing was written.
+    #[error("cancelled before it finished")]
+    Cancelled,
 }
 
 /// The broad family of an [`Error`], used to pick the Python exception class.
@@ -146,6 +150,8 @@ pub enum ErrorKind {
     Io,
     /// Solver failure.
     Training,
+    /// Cancelled (Python: `KeyboardInterrupt`).
+    Cancelled,
 }
 
 impl Error {
@@ -165,6 +171,7 @@ impl Error {
                 ErrorKind::Io
             }
             Error::Training { .. } => ErrorKind::Training,
+            Error::Cancelled => ErrorKind::Cancelled,
         }
     }
 

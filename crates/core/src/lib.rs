@@ -32,6 +32,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod cancel;
 pub mod data;
 pub mod error;
 pub mod features;

@@ -60,6 +60,7 @@ pub fn to_py(e: ferrops::Error) -> PyErr {
         ErrorKind::Integrity => IntegrityError::new_err(message),
         ErrorKind::Io => FerropsIOError::new_err(message),
         ErrorKind::Training => TrainingError::new_err(message),
+        ErrorKind::Cancelled => pyo3::exceptions::PyKeyboardInterrupt::new_err(message),
     }
 }
 

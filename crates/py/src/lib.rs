@@ -65,9 +65,12 @@ const INLINE_ROWS: usize = 50_000;
 ///
 /// Long work (`rows >= INLINE_ROWS`, and every fit) runs on a worker thread while this
 /// thread waits with the GIL released, checking for Ctrl-C every 50 ms: a
-/// KeyboardInterrupt returns control at once (the worker finishes on its own and its
-/// result is dropped; nothing it would have written is left half-done, since writes are
-/// atomic renames). A panic in ferrops becomes a `FerropsError`, never a Python crash.
+/// KeyboardInterrupt returns control at once and cancels the worker's
+/// [`CancelToken`](ferrops::cancel::CancelToken), so it stops at its next check (between
+/// row chunks, between stages, at every logistic-solver step; linfa's solvers only when
+/// they return) and its result is dropped. Nothing it would have written is left
+/// half-done, since writes are atomic renames. A panic in ferrops becomes a
+/// `FerropsError`, never a Python crash.
 fn detached<T: Send + 'static>(
     py: Python<'_>,
     rows: usize,
@@ -82,10 +85,12 @@ fn detached<T: Send + 'static>(
         };
     }
     let (sender, receiver) = channel();
+    let token = ferrops::cancel::CancelToken::new();
+    let worker_token = token.clone();
     std::thread::Builder::new()
         .name("ferrops-worker".into())
         .spawn(move || {
-            let _ = sender.send(guarded());
+            let _ = sender.send(ferrops::cancel::with_token(&worker_token, guarded));
         })
         .map_err(|e| errors::FerropsError::new_err(format!("cannot start a worker thread: {e}")))?;
     let mut receiver = receiver;
@@ -99,7 +104,12 @@ fn detached<T: Send + 'static>(
         match received {
             Ok(Ok(result)) => return result.map_err(to_py),
             Ok(Err(panic)) => return Err(errors::from_panic(panic)),
-            Err(RecvTimeoutError::Timeout) => py.check_signals()?,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(interrupt) = py.check_signals() {
+                    token.cancel();
+                    return Err(interrupt);
+                }
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(errors::FerropsError::new_err(
                     "the ferrops worker thread stopped without a result",

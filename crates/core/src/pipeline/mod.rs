@@ -178,6 +178,7 @@ impl Pipeline {
         let mut fitted: Vec<Box<dyn FittedTransform>> = Vec::with_capacity(self.transforms.len());
         let mut current = table.clone();
         for transform in &self.transforms {
+            crate::cancel::check()?;
             if let Some(previous) = fitted.last() {
                 current = concat(par_chunks(&current, |part| previous.transform(&part))?)?;
             }
@@ -194,6 +195,8 @@ type FittedStages = (Signature, Vec<Box<dyn FittedTransform>>, RecordBatch);
 /// order. Large inputs use every core, and each chunk's intermediate tables and
 /// matrix stay small. A row number in an error is made relative to `table`, and the
 /// error reported is the first in table order, whichever chunk failed first in time.
+/// A chunk not yet started when the caller's [`CancelToken`](crate::cancel::CancelToken)
+/// is cancelled is not run.
 fn par_chunks<T: Send>(
     table: &RecordBatch,
     work: impl Fn(RecordBatch) -> Result<T> + Sync,
@@ -202,10 +205,14 @@ fn par_chunks<T: Send>(
     if rows <= PREDICT_CHUNK_ROWS {
         return Ok(vec![work(table.clone())?]);
     }
+    let token = crate::cancel::current();
     let starts: Vec<usize> = (0..rows).step_by(PREDICT_CHUNK_ROWS).collect();
     let results: Vec<Result<T>> = starts
         .into_par_iter()
         .map(|start| {
+            if let Some(token) = &token {
+                token.check()?;
+            }
             let part = table.slice(start, PREDICT_CHUNK_ROWS.min(rows - start));
             work(part).map_err(|e| offset_row(e, start))
         })

@@ -68,6 +68,8 @@ struct Objective<'p, 'a> {
     l2: f64,
     /// The last point evaluated: argmin asks for the cost and the gradient separately.
     cache: Mutex<Option<Evaluation>>,
+    /// The caller's cancellation token, checked at every evaluation.
+    cancel: Option<crate::cancel::CancelToken>,
 }
 
 /// `(log(1 + eᶻ), 1 / (1 + e⁻ᶻ))`, stable for any `z`, with one `exp`.
@@ -81,6 +83,13 @@ fn softplus_and_sigmoid(z: f64) -> (f64, f64) {
 }
 
 impl Objective<'_, '_> {
+    fn checked(&self, p: &Array1<f64>) -> std::result::Result<(f64, Array1<f64>), argmin::core::Error> {
+        if self.cancel.as_ref().is_some_and(|t| t.is_cancelled()) {
+            return Err(argmin::core::Error::msg("cancelled"));
+        }
+        Ok(self.evaluate(p))
+    }
+
     fn evaluate(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
         if let Ok(cache) = self.cache.lock() {
             if let Some((at, f, g)) = cache.as_ref() {
@@ -194,7 +203,7 @@ impl CostFunction for Objective<'_, '_> {
     type Output = f64;
 
     fn cost(&self, p: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.evaluate(p).0)
+        Ok(self.checked(p)?.0)
     }
 }
 
@@ -203,7 +212,7 @@ impl Gradient for Objective<'_, '_> {
     type Gradient = Array1<f64>;
 
     fn gradient(&self, p: &Self::Param) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        Ok(self.evaluate(p).1)
+        Ok(self.checked(p)?.1)
     }
 }
 
@@ -239,7 +248,9 @@ pub(crate) fn solve(problem: &LogisticProblem<'_>, max_iter: u64, tol: f64) -> R
         scale: 1.0 / total_weight,
         l2: 1.0 / (problem.c * total_weight),
         cache: Mutex::new(None),
+        cancel: crate::cancel::current(),
     };
+    let cancel = objective.cancel.clone();
     // argmin's own tests (L2 norm of the gradient, cost change) are switched off: the
     // wrapper stops on the largest gradient component, as scipy / scikit-learn do.
     let lbfgs = LBFGS::new(MoreThuenteLineSearch::new(), HISTORY)
@@ -252,7 +263,10 @@ pub(crate) fn solve(problem: &LogisticProblem<'_>, max_iter: u64, tol: f64) -> R
     let result = Executor::new(objective, solver)
         .configure(|state| state.param(init).max_iters(max_iter))
         .run()
-        .map_err(training_error)?;
+        .map_err(|e| match &cancel {
+            Some(token) if token.is_cancelled() => Error::Cancelled,
+            _ => training_error(e),
+        })?;
     let state = result.state();
     let converged = matches!(
         state.get_termination_status(),
@@ -365,6 +379,7 @@ mod tests {
                 scale: 1.0 / w.sum(),
                 l2: 1.0 / (0.7 * w.sum()),
                 cache: Mutex::new(None),
+                cancel: None,
             };
             let p = Array1::from_iter((0..outputs * 3).map(|i| 0.3 * (i as f64) - 0.4));
             let (_, g) = objective.compute(&p);
