@@ -39,6 +39,7 @@ pub mod features;
 pub mod pipeline;
 pub mod preprocess;
 pub mod train;
+pub mod validate;
 
 pub use error::{Error, Result};
 
