@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ._base import Transform
 
 
@@ -206,6 +208,18 @@ class KBinsDiscretizer(Transform):
         self.n_bins = n_bins
         self.strategy = strategy
         self.quantile_method = quantile_method
+
+    def fit(self, X: Any, y: Any = None) -> Any:
+        """Learn the bin edges. ``bin_edges_`` then has scikit-learn's form: one float array
+        per column, ``[-inf, inf]`` for a constant column (every value in bin 0)."""
+        super().fit(X, y)
+        edges = np.empty(len(self.bin_edges_), dtype=object)
+        for j, e in enumerate(self.bin_edges_):
+            constant = len(e) == 2 and e[0] == e[1]
+            edges[j] = np.array([-np.inf, np.inf]) if constant else np.asarray(e, dtype=np.float64)
+        self.bin_edges_ = edges
+        self.n_bins_ = np.asarray(self.n_bins_)
+        return self
 
 
 class Log1p(Transform):

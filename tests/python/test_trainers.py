@@ -335,19 +335,11 @@ def test_collinear_features_can_be_a_training_error():
         fo.LinearRegression().fit(np.c_[X, X[:, 0]], X @ [1.0, 2.0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "linear.rs documents exactly/nearly collinear features as a TrainingError, but with "
-        "X = default_rng(0).normal(size=(20, 2)), features [x0, x1, 2*x0] and y = X @ [1, 2] the fit "
-        "succeeds with coef [1.0247, 2.0, -0.0124] (an exact fit, neither an error nor sklearn's "
-        "minimum-norm [0.2, 2.0, 0.4]); the 1e9 contribution heuristic does not catch it"
-    ),
-)
 def test_exactly_collinear_features_are_a_training_error():
+    """[x0, x1, 2 x0]: scikit-learn returns the minimum-norm solution; we refuse and name the column."""
     X = np.random.default_rng(0).normal(size=(20, 2))
-    with pytest.raises(fo.TrainingError):
-        fo.LinearRegression().fit(np.c_[X, 2 * X[:, 0]], X @ [1.0, 2.0])
+    with pytest.raises(fo.TrainingError, match="collinear"):
+        fo.LinearRegression().fit(pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "a2": 2 * X[:, 0]}), X @ [1.0, 2.0])
 
 
 @pytest.mark.parametrize("make", [*REGRESSORS, fo.DecisionTreeClassifier], ids=lambda c: c.__name__)

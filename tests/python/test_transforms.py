@@ -332,11 +332,6 @@ def test_kbins_constant_column(strategy):
     np.testing.assert_array_equal(est.transform(apply), ref.transform(apply))
 
 
-@pytest.mark.xfail(
-    reason="constant column: ferrops' bin_edges_ is [2.0, 2.0], scikit-learn's is [-inf, inf] "
-    "(transform agrees: every value in bin 0)",
-    strict=True,
-)
 def test_kbins_constant_column_bin_edges():
     """reference: sklearn.preprocessing.KBinsDiscretizer(strategy="uniform").bin_edges_."""
     X = pd.DataFrame({"c": np.full(20, 2.0)})

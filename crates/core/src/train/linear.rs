@@ -5,7 +5,7 @@
 //! predicts itself.
 
 use linfa::prelude::*;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::{check_width, Model, Predictions, RowPrediction, Trainer};
@@ -100,6 +100,7 @@ impl Trainer for LinearRegression {
     fn fit(&self, data: &Dataset) -> Result<Box<dyn Model>> {
         const NAME: &str = "LinearRegression";
         let y = regression_target(NAME, data)?;
+        check_rank(&data.x, &data.feature_names, self.fit_intercept)?;
         let dataset = linfa::Dataset::new(data.x.clone(), y.clone());
         let fitted = linfa_linear::LinearRegression::new()
             .with_intercept(self.fit_intercept)
@@ -109,6 +110,69 @@ impl Trainer for LinearRegression {
         check_conditioning(&data.x, y, &coef, self.fit_intercept)?;
         finished(NAME, coef, fitted.intercept())
     }
+}
+
+/// Refuse (nearly) exactly collinear features before the QR solve, which would return
+/// one of infinitely many solutions. Each column (centred with an intercept) is scaled
+/// to unit norm and a Cholesky factorisation of their Gram matrix is run in column
+/// order: its `k`-th pivot is `1 - R²` of column `k` regressed on the columns before it,
+/// so a pivot below `1e-10` names a column that the earlier ones (and the intercept)
+/// reproduce. Costs `rows * features²`, the order of the QR solve itself.
+fn check_rank(x: &Array2<f64>, names: &[String], centred: bool) -> Result<()> {
+    const TOLERANCE: f64 = 1e-10;
+    let d = x.ncols();
+    let mut unit = Array2::<f64>::zeros((x.nrows(), d).f());
+    for (j, (column, mut out)) in x.columns().into_iter().zip(unit.columns_mut()).enumerate() {
+        let mean = if centred {
+            column.mean().unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        out.assign(&column.mapv(|v| v - mean));
+        let norm = out.dot(&out).sqrt();
+        let name = names.get(j).map_or_else(|| format!("#{j}"), |n| format!("`{n}`"));
+        if !(norm > 0.0 && norm.is_finite()) {
+            return Err(training_error(
+                "LinearRegression",
+                format!(
+                    "feature {name} is {}: the least-squares solution is not unique; drop the column",
+                    if centred {
+                        "constant (collinear with the intercept)"
+                    } else {
+                        "all zeros"
+                    }
+                ),
+            ));
+        }
+        out.mapv_inplace(|v| v / norm);
+    }
+    let gram = unit.t().dot(&unit);
+    let mut lower = Array2::<f64>::zeros((d, d));
+    for k in 0..d {
+        for i in 0..=k {
+            let dot: f64 = (0..i).map(|m| lower[[k, m]] * lower[[i, m]]).sum();
+            let value = gram[[k, i]] - dot;
+            if i == k {
+                if value < TOLERANCE {
+                    let name = names.get(k).map_or_else(|| format!("#{k}"), |n| format!("`{n}`"));
+                    return Err(training_error(
+                        "LinearRegression",
+                        format!(
+                            "the features are (nearly) collinear: feature {name} is a linear combination \
+                             of the features before it{} (1 - R² = {:.1e}); drop redundant columns or use \
+                             ElasticNet::ridge",
+                            if centred { " and the intercept" } else { "" },
+                            value.max(0.0)
+                        ),
+                    ));
+                }
+                lower[[k, k]] = value.sqrt();
+            } else {
+                lower[[k, i]] = value / lower[[i, i]];
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reject least-squares solutions whose per-feature contributions dwarf the target:
@@ -606,6 +670,23 @@ mod tests {
                 "{err}"
             );
         }
+        // Exactly collinear through a scale factor ([x0, x1, 2 x0]): named, before the solve.
+        let x = ndarray::array![
+            [1.0, 0.5, 2.0],
+            [2.0, -1.0, 4.0],
+            [0.5, 3.0, 1.0],
+            [-1.0, 0.2, -2.0]
+        ];
+        let names: Vec<String> = ["a", "b", "twice_a"].map(String::from).to_vec();
+        let err = check_rank(&x, &names, true).unwrap_err();
+        assert!(err.to_string().contains("`twice_a`"), "{err}");
+        let constant = ndarray::array![[1.0, 3.0], [2.0, 3.0], [4.0, 3.0]];
+        let err = check_rank(&constant, &names, true).unwrap_err();
+        assert!(err.to_string().contains("`b` is constant"), "{err}");
+        assert!(
+            check_rank(&constant, &names, false).is_ok(),
+            "without an intercept a constant column is fine"
+        );
         // The penalised fit copes with collinearity.
         let m = ElasticNet::ridge(0.1).fit(&data).unwrap();
         let r = regressor(m.as_ref());
