@@ -128,22 +128,54 @@ class SimpleImputer(Transform):
     """Fill missing values (null and NaN) with the column's ``"mean"``, ``"median"``,
     ``"most_frequent"`` (ties: the smallest) or a ``"constant"`` ``fill_value``, as
     scikit-learn's ``SimpleImputer``. ``add_indicator`` adds ``missingindicator_<column>``
-    (0/1) right after each column that had missing values at fit. Numeric columns.
+    (0/1) right after each column that had missing values at fit.
 
-    >>> import ferrops as fo, numpy as np
+    Numeric columns by default; string columns too when selected (``columns="string"``
+    or by name), with ``"most_frequent"`` or ``"constant"`` (``fill_value`` a string;
+    ``None`` means 0 for numbers and ``"missing_value"`` for strings, as scikit-learn).
+    ``statistics_`` holds each column's fill value.
+
+    >>> import ferrops as fo, numpy as np, pandas as pd
     >>> fo.SimpleImputer(strategy="median").fit_transform(np.array([[1.0], [np.nan], [3.0]])).ravel().tolist()
     [1.0, 2.0, 3.0]
+    >>> city = pd.DataFrame({"city": ["lyon", None, "nice", "lyon"]})
+    >>> fo.SimpleImputer("string", strategy="most_frequent").fit_transform(city).ravel().tolist()
+    ['lyon', 'lyon', 'nice', 'lyon']
     """
 
     _tag = "simple_imputer"
 
     def __init__(
-        self, columns: Any = None, strategy: str = "mean", fill_value: float = 0.0, add_indicator: bool = False
+        self,
+        columns: Any = None,
+        strategy: str = "mean",
+        fill_value: float | str | None = None,
+        add_indicator: bool = False,
     ) -> None:
         self.columns = columns
         self.strategy = strategy
         self.fill_value = fill_value
         self.add_indicator = add_indicator
+
+    def _spec(self) -> dict[str, Any]:
+        spec = super()._spec()
+        fill = spec.pop("fill_value", None)
+        if isinstance(fill, str):
+            spec["fill_text"] = fill
+        elif fill is not None:
+            spec["fill_value"] = fill
+        return spec
+
+    def fit(self, X: Any, y: Any = None) -> Any:
+        """Learn each column's fill value. Returns self."""
+        super().fit(X, y)
+        texts = getattr(self, "text_", None) or [None] * len(self.statistics_)
+        self.statistics_ = np.array(
+            [t if t is not None else v for v, t in zip(self.statistics_, texts, strict=True)], dtype=object
+        )
+        if all(t is None for t in texts):
+            self.statistics_ = self.statistics_.astype(np.float64)
+        return self
 
 
 class MinMaxScaler(Transform):

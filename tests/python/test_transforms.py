@@ -249,6 +249,45 @@ def test_simple_imputer(train, test, strategy, add_indicator):
     pd.testing.assert_frame_equal(out[STRINGS], test[STRINGS].reset_index(drop=True))
 
 
+@pytest.mark.parametrize("strategy", ["most_frequent", "constant"])
+@pytest.mark.parametrize("fill_value", [None, "unknown"])
+def test_simple_imputer_on_strings(strategy, fill_value):
+    """reference: sklearn.impute.SimpleImputer on an object column (missing_values=np.nan
+    covers None); ties in most_frequent go to the smallest string; constant's default
+    fill for strings is "missing_value"."""
+    rng = np.random.default_rng(3)
+    city = rng.choice(["paris", "lyon", "nice"], 300).astype(object)
+    city[rng.random(300) < 0.2] = None
+    fit = pd.DataFrame({"city": city, "x": rng.normal(size=300)})
+    apply = pd.DataFrame({"city": ["nice", None, "brest", None], "x": [1.0, 2.0, 3.0, 4.0]})
+    est = fo.SimpleImputer(["city"], strategy=strategy, fill_value=fill_value, add_indicator=True).fit(fit)
+    # scikit-learn's missing marker for object columns is NaN (ours: Arrow null, from None).
+    ref = SkSimpleImputer(strategy=strategy, fill_value=fill_value, add_indicator=True).fit(
+        fit[["city"]].replace({None: np.nan})
+    )
+    out = est.set_output(transform="pandas").transform(apply)
+    expected = ref.transform(apply[["city"]].replace({None: np.nan}))
+    assert out["city"].tolist() == list(expected[:, 0])
+    assert out["missingindicator_city"].tolist() == list(expected[:, 1].astype(float))
+    assert list(est.statistics_) == list(ref.statistics_)
+    np.testing.assert_array_equal(out["x"], apply["x"])
+
+
+def test_simple_imputer_string_ties_and_errors():
+    """reference: scikit-learn's most_frequent on objects: the smallest of the tied modes."""
+    tied = pd.DataFrame({"c": ["b", "a", None, "b", "a"]})
+    assert fo.SimpleImputer("string", strategy="most_frequent").fit(tied).statistics_.tolist() == ["a"]
+    sk_tied = tied.replace({None: np.nan})
+    assert SkSimpleImputer(strategy="most_frequent").fit(sk_tied).statistics_.tolist() == ["a"]
+    with pytest.raises(fo.SchemaError, match="most_frequent or constant"):
+        fo.SimpleImputer("string", strategy="mean").fit(tied)
+    with pytest.raises(fo.DataError, match="no non-missing value"):
+        fo.SimpleImputer(["c"], strategy="most_frequent").fit(pa.table({"c": pa.array([None, None], pa.string())}))
+    fitted = fo.SimpleImputer("string", strategy="most_frequent").fit(tied)
+    with pytest.raises(fo.SchemaError, match="`c`"):
+        fitted.transform(pd.DataFrame({"c": [1.0, 2.0]}))
+
+
 def test_simple_imputer_indicator_only_for_columns_missing_at_fit():
     """reference: sklearn.impute.SimpleImputer(add_indicator=True) (MissingIndicator features="missing-only")."""
     fit = pd.DataFrame({"p": [1.0, np.nan, 3.0, 4.0], "q": [1.0, 2.0, 3.0, 5.0]})

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Array};
+use arrow::array::{ArrayRef, Float64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::columnwise::check_numeric;
 use super::scale::{median, sorted};
 use super::{Columns, FeatureTransform, FittedTransform, RowTransform};
-use crate::data::table::{as_f64_array, column, index_of, splice_columns, splice_fields};
+use crate::data::table::{
+    as_f64_array, column, index_of, is_string, splice_columns, splice_fields, str_values, StrColumn,
+};
 use crate::data::Value;
 use crate::error::{Error, Result};
 
@@ -29,14 +31,15 @@ pub enum ImputeStrategy {
     Constant,
 }
 
-/// Fill missing values (null and NaN) of numeric columns, as scikit-learn's
-/// `SimpleImputer(missing_values=np.nan)`.
+/// Fill missing values (null and NaN) of numeric columns, and nulls of string columns,
+/// as scikit-learn's `SimpleImputer(missing_values=np.nan)`.
 ///
 /// | parameter | default | purpose |
 /// |---|---|---|
 /// | `columns` | all numeric | columns to impute |
 /// | `strategy` | `mean` | `mean`, `median`, `most_frequent` or `constant` |
-/// | `fill_value` | `0.0` | the fill value of the `constant` strategy (finite) |
+/// | `fill_value` | `0.0` | the fill value of the `constant` strategy for numeric columns (finite) |
+/// | `fill_text` | `"missing_value"` | the fill value of the `constant` strategy for string columns (scikit-learn's default) |
 /// | `add_indicator` | `false` | add a `Float64` 0/1 column `missingindicator_<col>` after each column that had missing values at fit |
 ///
 /// Differences from scikit-learn, all deliberate:
@@ -46,8 +49,11 @@ pub enum ImputeStrategy {
 ///   (their set is scikit-learn's `features="missing-only"`: columns missing at fit);
 /// - infinities at fit are an [`Error::InvalidValue`]; at transform they pass through.
 ///
-/// Output columns are non-nullable `Float64`. Only numeric (and boolean) columns are
-/// supported.
+/// Numeric (and boolean) columns become non-nullable `Float64`. String columns (select
+/// them explicitly or with `Columns::AllString`; the default is all numeric) take the
+/// `most_frequent` (ties to the smallest string, as scikit-learn) or `constant`
+/// strategy and become non-nullable `Utf8`; `mean` / `median` on a string column is an
+/// [`Error::ColumnType`].
 ///
 /// ```
 /// # use std::sync::Arc;
@@ -70,8 +76,10 @@ pub struct SimpleImputer {
     pub columns: Columns,
     /// How to compute the fill value.
     pub strategy: ImputeStrategy,
-    /// The fill value of [`ImputeStrategy::Constant`].
+    /// The fill value of [`ImputeStrategy::Constant`] for numeric columns.
     pub fill_value: f64,
+    /// The fill value of [`ImputeStrategy::Constant`] for string columns.
+    pub fill_text: String,
     /// Add missing-indicator columns.
     pub add_indicator: bool,
 }
@@ -82,6 +90,7 @@ impl Default for SimpleImputer {
             columns: Columns::AllNumeric,
             strategy: ImputeStrategy::Mean,
             fill_value: 0.0,
+            fill_text: "missing_value".to_string(),
             add_indicator: false,
         }
     }
@@ -127,15 +136,34 @@ impl SimpleImputer {
 pub struct FittedSimpleImputer {
     /// The imputed columns.
     pub columns: Vec<String>,
-    /// Per-column fill value.
+    /// Per-column fill value (unused, 0, for a string column).
     pub statistics: Vec<f64>,
     /// Per-column: whether a `missingindicator_<col>` column follows it.
     pub indicator: Vec<bool>,
+    /// Per-column fill text of a string column (`None` for a numeric one). Empty in
+    /// artifacts written before string imputation existed: all numeric.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text: Vec<Option<String>>,
 }
 
 /// The name of the missing-indicator column of `column`.
 pub fn missing_indicator_name(column: &str) -> String {
     format!("missingindicator_{column}")
+}
+
+/// The most frequent non-null string, ties to the smallest (scikit-learn's rule for
+/// object columns); `None` if every value is null.
+fn most_frequent_text(strings: &StrColumn<'_>) -> Option<String> {
+    let mut counts: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+    for i in 0..strings.len() {
+        if let Some(v) = strings.get(i) {
+            *counts.entry(v).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(v, _)| v.to_string())
 }
 
 fn most_frequent(values: &[f64]) -> f64 {
@@ -164,7 +192,23 @@ impl FeatureTransform for SimpleImputer {
         }
         let columns = self.columns.resolve(table.schema_ref())?;
         for name in &columns {
-            as_f64_array(name, column(table, name)?)?;
+            let array = column(table, name)?;
+            if is_string(array.data_type()) {
+                if matches!(self.strategy, ImputeStrategy::Mean | ImputeStrategy::Median) {
+                    return Err(Error::column_type(
+                        name,
+                        format!(
+                            "a numeric column for strategy {:?} (impute string columns with \
+                             most_frequent or constant)",
+                            self.strategy
+                        )
+                        .to_lowercase(),
+                        array.data_type(),
+                    ));
+                }
+            } else {
+                as_f64_array(name, array)?;
+            }
         }
         if table.num_rows() == 0 {
             return Err(Error::EmptyInput {
@@ -175,8 +219,28 @@ impl FeatureTransform for SimpleImputer {
             columns: Vec::with_capacity(columns.len()),
             statistics: Vec::new(),
             indicator: Vec::new(),
+            text: Vec::new(),
         };
         for name in columns {
+            let array = column(table, &name)?;
+            if is_string(array.data_type()) {
+                let strings = str_values(&name, array)?;
+                let fill = match self.strategy {
+                    ImputeStrategy::Constant => self.fill_text.clone(),
+                    _ => most_frequent_text(&strings).ok_or_else(|| Error::EmptyInput {
+                        context: format!(
+                            "column `{name}` has no non-missing value to fit SimpleImputer on; \
+                             drop the column or use the constant strategy"
+                        ),
+                    })?,
+                };
+                let missing = array.null_count();
+                fitted.statistics.push(0.0); // unused: JSON has no NaN
+                fitted.text.push(Some(fill));
+                fitted.indicator.push(self.add_indicator && missing > 0);
+                fitted.columns.push(name);
+                continue;
+            }
             let floats = as_f64_array(&name, column(table, &name)?)?;
             let mut values = Vec::with_capacity(floats.len());
             let mut missing = 0usize;
@@ -215,6 +279,7 @@ impl FeatureTransform for SimpleImputer {
                 )));
             }
             fitted.statistics.push(statistic);
+            fitted.text.push(None);
             fitted.indicator.push(self.add_indicator && missing > 0);
             fitted.columns.push(name);
         }
@@ -223,8 +288,32 @@ impl FeatureTransform for SimpleImputer {
 }
 
 impl FittedSimpleImputer {
+    /// The fill text of column `j` if it is a string column.
+    fn text(&self, j: usize) -> Option<&str> {
+        self.text.get(j).and_then(|t| t.as_deref())
+    }
+
+    /// Check column `j`'s type in `input` (numeric, or string for a string column).
+    fn check_type(&self, j: usize, name: &str, input: &Schema) -> Result<usize> {
+        let i = index_of(input, name)?;
+        let dt = input.field(i).data_type();
+        if self.text(j).is_some() {
+            if !is_string(dt) {
+                return Err(Error::column_type(name, "a string column (it was one at fit)", dt));
+            }
+        } else {
+            check_numeric(name, dt)?;
+        }
+        Ok(i)
+    }
+
     fn fields(&self, j: usize, name: &str) -> Vec<Field> {
-        let mut fields = vec![Field::new(name, DataType::Float64, false)];
+        let dt = if self.text(j).is_some() {
+            DataType::Utf8
+        } else {
+            DataType::Float64
+        };
+        let mut fields = vec![Field::new(name, dt, false)];
         if self.indicator.get(j).copied().unwrap_or(false) {
             fields.push(Field::new(missing_indicator_name(name), DataType::Float64, false));
         }
@@ -241,8 +330,7 @@ impl FittedTransform for FittedSimpleImputer {
     fn output_schema(&self, input: &Schema) -> Result<Schema> {
         let mut replacements = Vec::with_capacity(self.columns.len());
         for (j, name) in self.columns.iter().enumerate() {
-            let i = index_of(input, name)?;
-            check_numeric(name, input.field(i).data_type())?;
+            let i = self.check_type(j, name, input)?;
             replacements.push((i, self.fields(j, name)));
         }
         Ok(splice_fields(input, replacements))
@@ -252,7 +340,22 @@ impl FittedTransform for FittedSimpleImputer {
         let schema = table.schema();
         let mut replacements = Vec::with_capacity(self.columns.len());
         for (j, name) in self.columns.iter().enumerate() {
-            let i = index_of(&schema, name)?;
+            let i = self.check_type(j, name, &schema)?;
+            if let Some(fill) = self.text(j) {
+                let strings = str_values(name, column(table, name)?)?;
+                let mut flags = Vec::with_capacity(strings.len());
+                let values: StringArray = (0..strings.len())
+                    .map(|row| {
+                        let v = strings.get(row);
+                        flags.push(if v.is_some() { 0.0 } else { 1.0 });
+                        Some(v.unwrap_or(fill))
+                    })
+                    .collect();
+                let arrays: Vec<ArrayRef> = vec![Arc::new(values), Arc::new(Float64Array::from(flags))];
+                let new_columns = self.fields(j, name).into_iter().zip(arrays).collect();
+                replacements.push((i, new_columns));
+                continue;
+            }
             let floats = as_f64_array(name, column(table, name)?)?;
             let fill = self.statistic(j);
             let mut values = Vec::with_capacity(floats.len());
@@ -280,12 +383,12 @@ impl FittedTransform for FittedSimpleImputer {
     fn row_transform(&self, input: &SchemaRef) -> Result<Option<Box<dyn RowTransform>>> {
         let mut slots = Vec::with_capacity(self.columns.len());
         for (j, name) in self.columns.iter().enumerate() {
-            let i = index_of(input, name)?;
-            check_numeric(name, input.field(i).data_type())?;
+            let i = self.check_type(j, name, input)?;
             slots.push(RowSlot {
                 index: i,
                 name: name.clone(),
                 fill: self.statistic(j),
+                text: self.text(j).map(str::to_string),
                 indicator: self.indicator.get(j).copied().unwrap_or(false),
             });
         }
@@ -300,6 +403,7 @@ struct RowSlot {
     index: usize,
     name: String,
     fill: f64,
+    text: Option<String>,
     indicator: bool,
 }
 
@@ -317,6 +421,24 @@ impl RowTransform for ImputerRow {
                     slot.name
                 )));
             };
+            if let Some(fill) = &slot.text {
+                let flag = match &*cell {
+                    Value::Null => {
+                        *cell = Value::Str(fill.clone());
+                        1.0
+                    }
+                    Value::Float(f) if f.is_nan() => {
+                        *cell = Value::Str(fill.clone());
+                        1.0
+                    }
+                    Value::Str(_) => 0.0,
+                    other => return Err(Error::column_type(&slot.name, "a string value", other.type_name())),
+                };
+                if slot.indicator {
+                    row.insert(slot.index + 1, Value::Float(flag));
+                }
+                continue;
+            }
             let (value, flag) = match &*cell {
                 Value::Null => (slot.fill, 1.0),
                 other => match other.as_f64() {
@@ -346,6 +468,61 @@ mod tests {
     use super::super::scale::testutil::*;
     use super::*;
     use arrow::array::Array;
+
+    #[test]
+    fn string_columns_take_the_mode_or_a_constant() {
+        let strings = |v: &[Option<&str>]| Arc::new(arrow::array::StringArray::from(v.to_vec())) as ArrayRef;
+        let t = table(vec![
+            ("c", strings(&[Some("b"), None, Some("a"), Some("b"), Some("a"), None])),
+            ("x", f64col(&[Some(1.0), None, Some(3.0), Some(1.0), Some(2.0), Some(2.0)])),
+        ]);
+        // "a" and "b" tie: the smallest wins, as scikit-learn.
+        let fitted = SimpleImputer::most_frequent(Columns::All)
+            .with_indicator(true)
+            .fit(&t)
+            .unwrap();
+        let out = fitted.transform(&t).unwrap();
+        let c = out.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        assert_eq!(c.iter().collect::<Vec<_>>(), ["b", "a", "a", "b", "a", "a"].map(Some));
+        assert_eq!(out.schema().field(1).name(), "missingindicator_c");
+        let names: Vec<String> = out.schema().fields().iter().map(|f| f.name().clone()).collect();
+        assert_eq!(names, ["c", "missingindicator_c", "x", "missingindicator_x"]);
+        // The single-row path agrees, nulls and NaN alike.
+        let row_plan = fitted.row_transform(&t.schema()).unwrap().unwrap();
+        let mut row = vec![Value::Null, Value::Null];
+        row_plan.apply(&mut row).unwrap();
+        assert_eq!(row[0], Value::Str("a".into()));
+        assert_eq!(row[1], Value::Float(1.0));
+        let mut row = vec![Value::Float(f64::NAN), Value::Float(5.0)];
+        row_plan.apply(&mut row).unwrap();
+        assert_eq!(row[0], Value::Str("a".into()));
+        // Constant: scikit-learn's default text for strings.
+        let constant = SimpleImputer::new(["c"], ImputeStrategy::Constant).fit(&t).unwrap();
+        let out = constant.transform(&t).unwrap();
+        let c = out.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        assert_eq!(c.value(1), "missing_value");
+        // Mean of a string column is a parameter error naming the column.
+        let err = SimpleImputer::mean(["c"]).fit(&t).unwrap_err();
+        assert!(matches!(err, Error::ColumnType { .. }) && err.to_string().contains("`c`"), "{err}");
+        // An all-null string column has no mode.
+        let empty = table(vec![("c", strings(&[None, None]))]);
+        assert!(matches!(
+            SimpleImputer::most_frequent(["c"]).fit(&empty),
+            Err(Error::EmptyInput { .. })
+        ));
+        // A numeric column where a string column was fitted is a schema error.
+        let wrong = table(vec![("c", f64col(&[Some(1.0)])), ("x", f64col(&[Some(1.0)]))]);
+        assert!(matches!(fitted.transform(&wrong), Err(Error::ColumnType { .. })));
+        // Serde round trip keeps the texts; an artifact without them reads as numeric.
+        let json = serde_json::to_string(&fitted).unwrap();
+        assert!(json.contains(r#""text":["a",null]"#), "{json}");
+        let back: Box<dyn FittedTransform> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.transform(&t).unwrap(), fitted.transform(&t).unwrap());
+        let old = r#"{"type":"simple_imputer","columns":["x"],"statistics":[2.0],"indicator":[false]}"#;
+        let old: Box<dyn FittedTransform> = serde_json::from_str(old).unwrap();
+        let x = table(vec![("x", f64col(&[None]))]);
+        assert_eq!(old.transform(&x).unwrap().num_columns(), 1);
+    }
 
     const N: Option<f64> = None;
     const NAN: Option<f64> = Some(f64::NAN);
@@ -558,11 +735,11 @@ mod tests {
     fn serde_params() {
         assert_eq!(
             params_json(&SimpleImputer::median(["a", "b"])),
-            r#"{"type":"simple_imputer","columns":{"names":["a","b"]},"strategy":"median","fill_value":0.0,"add_indicator":false}"#
+            r#"{"type":"simple_imputer","columns":{"names":["a","b"]},"strategy":"median","fill_value":0.0,"fill_text":"missing_value","add_indicator":false}"#
         );
         assert_eq!(
             params_json(&SimpleImputer::default()),
-            r#"{"type":"simple_imputer","columns":"all_numeric","strategy":"mean","fill_value":0.0,"add_indicator":false}"#
+            r#"{"type":"simple_imputer","columns":"all_numeric","strategy":"mean","fill_value":0.0,"fill_text":"missing_value","add_indicator":false}"#
         );
         let t: Box<dyn FeatureTransform> = serde_json::from_str(
             r#"{"type":"simple_imputer","strategy":"most_frequent","add_indicator":true}"#,
