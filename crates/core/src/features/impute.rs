@@ -299,7 +299,11 @@ impl FittedSimpleImputer {
         let dt = input.field(i).data_type();
         if self.text(j).is_some() {
             if !is_string(dt) {
-                return Err(Error::column_type(name, "a string column (it was one at fit)", dt));
+                return Err(Error::column_type(
+                    name,
+                    "a string column (it was one at fit)",
+                    dt,
+                ));
             }
         } else {
             check_numeric(name, dt)?;
@@ -432,7 +436,13 @@ impl RowTransform for ImputerRow {
                         1.0
                     }
                     Value::Str(_) => 0.0,
-                    other => return Err(Error::column_type(&slot.name, "a string value", other.type_name())),
+                    other => {
+                        return Err(Error::column_type(
+                            &slot.name,
+                            "a string value",
+                            other.type_name(),
+                        ))
+                    }
                 };
                 if slot.indicator {
                     row.insert(slot.index + 1, Value::Float(flag));
@@ -473,8 +483,14 @@ mod tests {
     fn string_columns_take_the_mode_or_a_constant() {
         let strings = |v: &[Option<&str>]| Arc::new(arrow::array::StringArray::from(v.to_vec())) as ArrayRef;
         let t = table(vec![
-            ("c", strings(&[Some("b"), None, Some("a"), Some("b"), Some("a"), None])),
-            ("x", f64col(&[Some(1.0), None, Some(3.0), Some(1.0), Some(2.0), Some(2.0)])),
+            (
+                "c",
+                strings(&[Some("b"), None, Some("a"), Some("b"), Some("a"), None]),
+            ),
+            (
+                "x",
+                f64col(&[Some(1.0), None, Some(3.0), Some(1.0), Some(2.0), Some(2.0)]),
+            ),
         ]);
         // "a" and "b" tie: the smallest wins, as scikit-learn.
         let fitted = SimpleImputer::most_frequent(Columns::All)
@@ -482,8 +498,15 @@ mod tests {
             .fit(&t)
             .unwrap();
         let out = fitted.transform(&t).unwrap();
-        let c = out.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
-        assert_eq!(c.iter().collect::<Vec<_>>(), ["b", "a", "a", "b", "a", "a"].map(Some));
+        let c = out
+            .column(0)
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .unwrap();
+        assert_eq!(
+            c.iter().collect::<Vec<_>>(),
+            ["b", "a", "a", "b", "a", "a"].map(Some)
+        );
         assert_eq!(out.schema().field(1).name(), "missingindicator_c");
         let names: Vec<String> = out.schema().fields().iter().map(|f| f.name().clone()).collect();
         assert_eq!(names, ["c", "missingindicator_c", "x", "missingindicator_x"]);
@@ -497,13 +520,22 @@ mod tests {
         row_plan.apply(&mut row).unwrap();
         assert_eq!(row[0], Value::Str("a".into()));
         // Constant: scikit-learn's default text for strings.
-        let constant = SimpleImputer::new(["c"], ImputeStrategy::Constant).fit(&t).unwrap();
+        let constant = SimpleImputer::new(["c"], ImputeStrategy::Constant)
+            .fit(&t)
+            .unwrap();
         let out = constant.transform(&t).unwrap();
-        let c = out.column(0).as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        let c = out
+            .column(0)
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .unwrap();
         assert_eq!(c.value(1), "missing_value");
         // Mean of a string column is a parameter error naming the column.
         let err = SimpleImputer::mean(["c"]).fit(&t).unwrap_err();
-        assert!(matches!(err, Error::ColumnType { .. }) && err.to_string().contains("`c`"), "{err}");
+        assert!(
+            matches!(err, Error::ColumnType { .. }) && err.to_string().contains("`c`"),
+            "{err}"
+        );
         // An all-null string column has no mode.
         let empty = table(vec![("c", strings(&[None, None]))]);
         assert!(matches!(
