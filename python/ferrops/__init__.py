@@ -6,6 +6,7 @@ learned attributes end in ``_``, ``get_params``/``set_params``, ``transform``,
 pandas, polars, pyarrow (through the Arrow PyCapsule interface) and numpy input.
 """
 
+from . import metrics
 from ._core import (
     DataError,
     FerropsError,
@@ -94,6 +95,7 @@ __all__ = [
     "TrainingError",
     "__version__",
     "load",
+    "metrics",
     "read_csv",
     "read_parquet",
 ]

@@ -22,6 +22,25 @@ __all__ = [
     "Preprocessing",
     "read_csv",
     "read_parquet",
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "confusion_matrix",
+    "confusion_matrix_weighted",
+    "roc_auc",
+    "roc_auc_ovr",
+    "average_precision",
+    "log_loss",
+    "brier_score",
+    "calibration_curve",
+    "mae",
+    "mse",
+    "rmse",
+    "r2",
+    "mape",
+    "median_absolute_error",
 ]
 
 class FerropsError(Exception): ...
@@ -102,3 +121,109 @@ def read_csv(
     infer_rows: int = 10000,
 ) -> Any: ...
 def read_parquet(path: str | PathLike[str]) -> Any: ...
+
+# Metrics (ferrops::validate::metrics). Class codes are uintp arrays, binary targets bool
+# arrays; ferrops.metrics encodes labels and calls these.
+
+def accuracy(
+    y_true: npt.NDArray[np.uintp],
+    y_pred: npt.NDArray[np.uintp],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def balanced_accuracy(
+    y_true: npt.NDArray[np.uintp],
+    y_pred: npt.NDArray[np.uintp],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def precision(
+    y_true: npt.NDArray[np.uintp],
+    y_pred: npt.NDArray[np.uintp],
+    average: str = "binary",
+    pos_label: int = 1,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def recall(
+    y_true: npt.NDArray[np.uintp],
+    y_pred: npt.NDArray[np.uintp],
+    average: str = "binary",
+    pos_label: int = 1,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def f1(
+    y_true: npt.NDArray[np.uintp],
+    y_pred: npt.NDArray[np.uintp],
+    average: str = "binary",
+    pos_label: int = 1,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def confusion_matrix(
+    y_true: npt.NDArray[np.uintp], y_pred: npt.NDArray[np.uintp], n_classes: int
+) -> npt.NDArray[np.uint64]: ...
+def confusion_matrix_weighted(
+    y_true: npt.NDArray[np.uintp],
+    y_pred: npt.NDArray[np.uintp],
+    n_classes: int,
+    sample_weight: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]: ...
+def roc_auc(
+    y_true: npt.NDArray[np.bool_],
+    y_score: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def roc_auc_ovr(
+    y_true: npt.NDArray[np.uintp],
+    y_proba: npt.NDArray[np.float64],
+    average: str = "macro",
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def average_precision(
+    y_true: npt.NDArray[np.bool_],
+    y_score: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def log_loss(
+    y_true: npt.NDArray[np.uintp],
+    y_proba: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def brier_score(
+    y_true: npt.NDArray[np.bool_],
+    y_proba: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def calibration_curve(
+    y_true: npt.NDArray[np.bool_],
+    y_proba: npt.NDArray[np.float64],
+    n_bins: int = 5,
+    strategy: str = "uniform",
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def mae(
+    y_true: npt.NDArray[np.float64],
+    y_pred: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def mse(
+    y_true: npt.NDArray[np.float64],
+    y_pred: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def rmse(
+    y_true: npt.NDArray[np.float64],
+    y_pred: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def r2(
+    y_true: npt.NDArray[np.float64],
+    y_pred: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def mape(
+    y_true: npt.NDArray[np.float64],
+    y_pred: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...
+def median_absolute_error(
+    y_true: npt.NDArray[np.float64],
+    y_pred: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+) -> float: ...

@@ -7,6 +7,7 @@
 #![allow(missing_docs)]
 
 mod errors;
+mod metrics;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -600,5 +601,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPreprocessing>()?;
     m.add_function(wrap_pyfunction!(read_csv, m)?)?;
     m.add_function(wrap_pyfunction!(read_parquet, m)?)?;
+    metrics::register(m)?;
     Ok(())
 }
