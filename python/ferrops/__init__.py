@@ -6,7 +6,7 @@ learned attributes end in ``_``, ``get_params``/``set_params``, ``transform``,
 pandas, polars, pyarrow (through the Arrow PyCapsule interface) and numpy input.
 """
 
-from . import metrics
+from . import metrics, model_selection
 from ._core import (
     DataError,
     FerropsError,
@@ -96,6 +96,7 @@ __all__ = [
     "__version__",
     "load",
     "metrics",
+    "model_selection",
     "read_csv",
     "read_parquet",
 ]

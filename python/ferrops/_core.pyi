@@ -41,6 +41,11 @@ __all__ = [
     "r2",
     "mape",
     "median_absolute_error",
+    "kfold",
+    "stratified_kfold",
+    "time_series_split",
+    "group_kfold",
+    "train_test_split",
 ]
 
 class FerropsError(Exception): ...
@@ -227,3 +232,45 @@ def median_absolute_error(
     y_pred: npt.NDArray[np.float64],
     sample_weight: npt.NDArray[np.float64] | None = None,
 ) -> float: ...
+
+# Splitters (ferrops::validate::split). Classes and groups are uintp codes;
+# ferrops.model_selection encodes labels and calls these. Each fold is (train, test).
+
+def kfold(
+    n_rows: int,
+    n_splits: int = 5,
+    shuffle: bool = False,
+    seed: int = 0,
+    y: npt.NDArray[np.uintp] | None = None,
+    groups: npt.NDArray[np.uintp] | None = None,
+) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]: ...
+def stratified_kfold(
+    n_rows: int,
+    y: npt.NDArray[np.uintp] | None,
+    n_splits: int = 5,
+    shuffle: bool = False,
+    seed: int = 0,
+    groups: npt.NDArray[np.uintp] | None = None,
+) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]: ...
+def time_series_split(
+    n_rows: int,
+    n_splits: int = 5,
+    max_train_size: int | None = None,
+    test_size: int | None = None,
+    gap: int = 0,
+    y: npt.NDArray[np.uintp] | None = None,
+    groups: npt.NDArray[np.uintp] | None = None,
+) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]: ...
+def group_kfold(
+    n_rows: int,
+    groups: npt.NDArray[np.uintp] | None,
+    n_splits: int = 5,
+    y: npt.NDArray[np.uintp] | None = None,
+) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]: ...
+def train_test_split(
+    n_rows: int,
+    test_size: float | int,
+    shuffle: bool = True,
+    seed: int = 0,
+    stratify: npt.NDArray[np.uintp] | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...

@@ -8,6 +8,7 @@
 
 mod errors;
 mod metrics;
+mod split;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -602,5 +603,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_csv, m)?)?;
     m.add_function(wrap_pyfunction!(read_parquet, m)?)?;
     metrics::register(m)?;
+    split::register(m)?;
     Ok(())
 }
