@@ -253,7 +253,7 @@ impl Design {
     /// Decision values of a linear model on rows `rows`: `x · coefᵀ + intercept`,
     /// `(rows, outputs)`, summed in feature order with the intercept last (the same
     /// order as a dense row, so the values are bit-identical to the single-row path).
-    pub fn linear_scores(
+    pub(crate) fn linear_scores(
         &self,
         rows: Range<usize>,
         coef: ArrayView2<f64>,
@@ -274,7 +274,7 @@ impl Design {
     }
 
     /// `z[i] += x[rows.start + i] · w`, in feature order.
-    pub fn add_scores(&self, rows: Range<usize>, w: ArrayView1<f64>, z: &mut [f64]) {
+    pub(crate) fn add_scores(&self, rows: Range<usize>, w: ArrayView1<f64>, z: &mut [f64]) {
         let mut run: Vec<(f64, &[f64])> = Vec::with_capacity(4);
         for part in &self.parts {
             match *part {
@@ -317,7 +317,7 @@ impl Design {
     }
 
     /// `grad[f] += Σ_i r[i] · x[rows.start + i, f]` for every feature `f` (`xᵀ r`).
-    pub fn add_transpose_product(&self, rows: Range<usize>, r: &[f64], grad: &mut [f64]) {
+    pub(crate) fn add_transpose_product(&self, rows: Range<usize>, r: &[f64], grad: &mut [f64]) {
         let columns: Vec<(usize, ndarray::ArrayView1<f64>)> = self
             .dense_at
             .iter()

@@ -2,7 +2,7 @@
 //! category machinery it shares with [`OrdinalEncoder`](super::OrdinalEncoder).
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array};
 use arrow::compute::{cast_with_options, CastOptions};
@@ -113,21 +113,11 @@ impl Categories {
         code.unwrap_or_else(|| self.null_code(has_null))
     }
 
-    /// A lookup for coding `rows` values: for string categories and a batch much larger
-    /// than a binary search's cost, a hash index of the categories.
-    pub(crate) fn lookup(&self, rows: usize) -> Lookup<'_> {
-        let index = match self {
-            Categories::String(c) if c.len() >= 8 && rows >= 4 * c.len().min(256) => Some(
-                c.iter()
-                    .enumerate()
-                    .map(|(k, v)| (v.as_str(), k))
-                    .collect::<rustc_hash::FxHashMap<&str, usize>>(),
-            ),
-            _ => None,
-        };
+    /// A lookup through `index`, the hash index of these categories (built on first use).
+    pub(crate) fn lookup<'c>(&'c self, index: &'c CategoryIndex) -> Lookup<'c> {
         Lookup {
             categories: self,
-            index,
+            index: index.get(self),
         }
     }
 
@@ -218,23 +208,62 @@ pub(crate) fn check_categorical(schema: &Schema, name: &str, cats: &Categories) 
     }
 }
 
-/// [`Categories`] ready to code a batch (see [`Categories::lookup`]).
+/// A hash index of string categories, built on first use and kept with the fitted
+/// encoder, so coding a value costs one hash lookup instead of a binary search over the
+/// categories. Not serialized, and ignored by `==`. It indexes the categories of its
+/// first use: build a new encoder rather than editing `categories` of a used one.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryIndex(OnceLock<rustc_hash::FxHashMap<String, usize>>);
+
+impl PartialEq for CategoryIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl CategoryIndex {
+    /// The index of `categories`, for string categories numerous enough to beat a
+    /// binary search.
+    fn get(&self, categories: &Categories) -> Option<&rustc_hash::FxHashMap<String, usize>> {
+        match categories {
+            Categories::String(c) if c.len() >= 8 => Some(
+                self.0
+                    .get_or_init(|| c.iter().enumerate().map(|(k, v)| (v.clone(), k)).collect()),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// [`Categories`] with their [`CategoryIndex`] (see [`Categories::lookup`]).
 pub(crate) struct Lookup<'c> {
     categories: &'c Categories,
-    index: Option<rustc_hash::FxHashMap<&'c str, usize>>,
+    index: Option<&'c rustc_hash::FxHashMap<String, usize>>,
 }
 
 impl Lookup<'_> {
+    fn code_str(&self, index: &rustc_hash::FxHashMap<String, usize>, v: &str) -> Code {
+        index
+            .get(v)
+            .map_or_else(|| Code::Unknown(v.to_string()), |&k| Code::Known(k))
+    }
+
     /// As [`Categories::code_at`], through the hash index when there is one.
     pub(crate) fn code_at(&self, values: &CatValues<'_>, i: usize, has_null: bool) -> Code {
-        match (&self.index, values) {
+        match (self.index, values) {
             (Some(index), CatValues::Str(s)) => match s.get(i) {
-                Some(v) => index
-                    .get(v)
-                    .map_or_else(|| Code::Unknown(v.to_string()), |&k| Code::Known(k)),
+                Some(v) => self.code_str(index, v),
                 None => self.categories.null_code(has_null),
             },
             _ => self.categories.code_at(values, i, has_null),
+        }
+    }
+
+    /// As [`Categories::code_of`], through the hash index when there is one.
+    pub(crate) fn code_of(&self, name: &str, v: &Value, has_null: bool) -> Result<Code> {
+        match (self.index, v) {
+            (Some(index), Value::Str(s)) => Ok(self.code_str(index, s)),
+            _ => self.categories.code_of(name, v, has_null),
         }
     }
 }
@@ -577,6 +606,9 @@ pub struct OneHotColumn {
     pub has_infrequent: bool,
     /// The category label of each output column (the feature name is `<name>_<label>`).
     pub outputs: Vec<String>,
+    /// The hash index of `categories` (a cache: `CategoryIndex::default()`).
+    #[serde(skip)]
+    pub index: CategoryIndex,
 }
 
 impl OneHotColumn {
@@ -632,7 +664,7 @@ impl FittedOneHotEncoder {
             )));
         }
         let values = CatValues::read(&c.name, table.column(i))?;
-        let lookup = c.categories.lookup(values.len());
+        let lookup = c.categories.lookup(&c.index);
         let mut codes = Vec::with_capacity(values.len());
         for row in 0..values.len() {
             let code = lookup.code_at(&values, row, c.has_null);
@@ -714,6 +746,7 @@ impl FeatureTransform for OneHotEncoder {
                 infrequent_slot: if has_infrequent { to_slot(n_frequent) } else { None },
                 has_infrequent,
                 outputs,
+                index: CategoryIndex::default(),
             });
         }
         Ok(Box::new(FittedOneHotEncoder {
@@ -813,7 +846,10 @@ impl RowTransform for OneHotRow {
         for (value, at) in row.drain(..).zip(&self.at) {
             match at.and_then(|j| self.inner.columns.get(j)) {
                 Some(c) => {
-                    let code = c.categories.code_of(&c.name, &value, c.has_null)?;
+                    let code = c
+                        .categories
+                        .lookup(&c.index)
+                        .code_of(&c.name, &value, c.has_null)?;
                     let hot = c.slot(code, self.inner.handle_unknown)?;
                     out.extend(
                         (0..c.outputs.len()).map(|k| Value::Float(if hot == Some(k) { 1.0 } else { 0.0 })),
@@ -940,6 +976,51 @@ pub(crate) mod tests {
             ("id", Arc::new(Int32Array::from(vec![1, 2, 3, 4])) as ArrayRef),
             ("city", strings(&[Some("a"), Some("z"), None, Some("c")])),
         ])
+    }
+
+    #[test]
+    fn many_categories_go_through_the_hash_index_on_both_paths() {
+        let labels: Vec<String> = (0..12).map(|k| format!("v{k}")).collect();
+        let values: Vec<Option<&str>> = (0..40)
+            .map(|i| {
+                if i % 9 == 0 {
+                    None
+                } else {
+                    Some(labels[i % 12].as_str())
+                }
+            })
+            .collect();
+        let t = table(vec![("c", strings(&values))]);
+        let encoder = OneHotEncoder::new(["c"]).handle_unknown(OneHotUnknown::Ignore);
+        let fitted = encoder.fit(&t).unwrap();
+        let apply = table(vec![("c", strings(&[Some("v3"), Some("zz"), None, Some("v11")]))]);
+        let batch = floats(&fitted.transform(&apply).unwrap());
+        let row_form = fitted.row_transform(&apply.schema()).unwrap().unwrap();
+        for (r, v) in [
+            Value::Str("v3".into()),
+            Value::Str("zz".into()),
+            Value::Null,
+            Value::Str("v11".into()),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut row = vec![v];
+            row_form.apply(&mut row).unwrap();
+            let got: Vec<f64> = row.iter().map(|v| v.as_f64().unwrap()).collect();
+            assert_eq!(got, batch[r], "row {r}");
+        }
+        // The unknown value is all zeros; v3 hot in its own column.
+        assert_eq!(batch[1].iter().sum::<f64>(), 0.0);
+        assert_eq!(batch[0].iter().sum::<f64>(), 1.0);
+        // The cache is not state: a used encoder equals a fresh copy and serializes the same.
+        let fresh: Box<dyn FittedTransform> =
+            serde_json::from_str(&serde_json::to_string(&fitted).unwrap()).unwrap();
+        assert_eq!(
+            serde_json::to_string(&fresh).unwrap(),
+            serde_json::to_string(&fitted).unwrap()
+        );
+        assert_eq!(floats(&fresh.transform(&apply).unwrap()), batch);
     }
 
     #[test]

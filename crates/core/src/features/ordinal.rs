@@ -8,7 +8,7 @@ use arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
 use super::onehot::{check_categorical, check_distinct, fit_categories, CatValues, Code};
-use super::{Categories, Columns, FeatureTransform, FittedTransform, RowTransform};
+use super::{Categories, CategoryIndex, Columns, FeatureTransform, FittedTransform, RowTransform};
 use crate::data::table::{splice_columns, splice_fields};
 use crate::data::Value;
 use crate::error::{Error, Result};
@@ -135,6 +135,9 @@ pub struct OrdinalColumn {
     pub categories: Categories,
     /// Whether nulls were seen at fit time.
     pub has_null: bool,
+    /// The hash index of `categories` (a cache: `CategoryIndex::default()`).
+    #[serde(skip)]
+    pub index: CategoryIndex,
 }
 
 /// A fitted [`OrdinalEncoder`].
@@ -198,6 +201,7 @@ impl FeatureTransform for OrdinalEncoder {
                 name,
                 categories: fit.categories,
                 has_null: fit.has_null,
+                index: CategoryIndex::default(),
             });
         }
         Ok(Box::new(FittedOrdinalEncoder {
@@ -226,7 +230,7 @@ impl FittedTransform for FittedOrdinalEncoder {
         for c in &self.columns {
             let i = check_categorical(&schema, &c.name, &c.categories)?;
             let values = CatValues::read(&c.name, table.column(i))?;
-            let lookup = c.categories.lookup(table.num_rows());
+            let lookup = c.categories.lookup(&c.index);
             let codes = (0..table.num_rows())
                 .map(|row| self.encode(c, lookup.code_at(&values, row, c.has_null)))
                 .collect::<Result<Vec<f64>>>()?;
@@ -270,7 +274,7 @@ impl RowTransform for OrdinalRow {
                     c.name
                 )));
             };
-            let code = c.categories.code_of(&c.name, cell, c.has_null)?;
+            let code = c.categories.lookup(&c.index).code_of(&c.name, cell, c.has_null)?;
             *cell = Value::Float(self.inner.encode(c, code)?);
         }
         Ok(())

@@ -6,7 +6,7 @@ use linfa::prelude::*;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::logistic_loss::{solve, LogisticProblem};
+use super::logistic_loss::{solve, training_error, LogisticProblem};
 use super::{check_width, Model, Predictions, RowPrediction, Trainer};
 use crate::data::{Dataset, Design, DesignDataset, Target, TargetKind};
 use crate::error::{Error, Result};
@@ -79,13 +79,6 @@ impl LogisticRegression {
             return Err(Error::param("tol", self.tol, "must be a finite number > 0"));
         }
         Ok(())
-    }
-}
-
-fn training_error(e: impl std::fmt::Display) -> Error {
-    Error::Training {
-        model: "LogisticRegression".into(),
-        reason: e.to_string(),
     }
 }
 

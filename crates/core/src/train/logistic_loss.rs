@@ -337,7 +337,7 @@ impl<O, S: Solver<O, LbfgsState>> Solver<O, LbfgsState> for MaxNormStop<S> {
     }
 }
 
-fn training_error(e: impl std::fmt::Display) -> Error {
+pub(super) fn training_error(e: impl std::fmt::Display) -> Error {
     Error::Training {
         model: "LogisticRegression".into(),
         reason: e.to_string(),

@@ -1212,22 +1212,9 @@ pub fn median_absolute_error(y_true: &[f64], y_pred: &[f64], sample_weight: Opti
     let weights = check_regression("median_absolute_error", y_true, y_pred, sample_weight)?;
     let errors: Vec<f64> = y_true.iter().zip(y_pred).map(|(t, p)| (p - t).abs()).collect();
     Ok(match weights {
-        None => median(errors),
+        None => crate::features::median(&errors),
         Some(w) => weighted_median(&errors, w),
     })
-}
-
-/// `np.median` of non-empty values.
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    let upper = values.get(n / 2).copied().unwrap_or(f64::NAN);
-    if n % 2 == 1 || n == 0 {
-        upper
-    } else {
-        let lower = values.get(n / 2 - 1).copied().unwrap_or(f64::NAN);
-        (lower + upper) / 2.0
-    }
 }
 
 /// scikit-learn's `_weighted_percentile(values, weights, 50, average=True)` for
