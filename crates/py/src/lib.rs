@@ -9,6 +9,9 @@
 mod errors;
 mod metrics;
 mod split;
+mod cv;
+mod validation;
+mod gate;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -604,5 +607,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_parquet, m)?)?;
     metrics::register(m)?;
     split::register(m)?;
+    cv::register(m)?;
+    validation::register(m)?;
+    gate::register(m)?;
     Ok(())
 }

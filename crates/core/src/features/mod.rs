@@ -18,6 +18,7 @@ mod datetime;
 mod hashing;
 mod impute;
 mod kbins;
+mod kmeans;
 mod onehot;
 mod ordinal;
 mod power;

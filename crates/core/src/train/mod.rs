@@ -4,9 +4,12 @@
 //! work on class *codes* (`0..n_classes`); the pipeline maps codes to labels. Every
 //! trainer and model is serde-serializable under a stable tag, as transforms are.
 
+mod bayes;
+mod forest;
 mod linear;
 mod logistic;
 mod logistic_loss;
+mod svm;
 mod tree;
 
 use std::fmt::Debug;
