@@ -34,9 +34,52 @@ import numpy as np
 
 from . import _core
 from ._core import DataError, InvalidParameterError
+from ._search import GridSearch, RandomSearch, SearchResults, cross_validate
 from .metrics import _labels
 
-__all__ = ["GroupKFold", "KFold", "StratifiedKFold", "TimeSeriesSplit", "train_test_split"]
+__all__ = [
+    "SCORERS",
+    "GridSearch",
+    "GroupKFold",
+    "KFold",
+    "RandomSearch",
+    "SearchResults",
+    "StratifiedKFold",
+    "TimeSeriesSplit",
+    "cross_validate",
+    "train_test_split",
+]
+
+#: The scorer names ``cross_validate``, ``GridSearch`` and ``RandomSearch`` accept:
+#: scikit-learn's scoring strings, greater is better (losses negated).
+SCORERS = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "precision_macro",
+    "precision_micro",
+    "precision_weighted",
+    "recall",
+    "recall_macro",
+    "recall_micro",
+    "recall_weighted",
+    "f1",
+    "f1_macro",
+    "f1_micro",
+    "f1_weighted",
+    "roc_auc",
+    "roc_auc_ovr",
+    "roc_auc_ovr_weighted",
+    "average_precision",
+    "neg_log_loss",
+    "neg_brier_score",
+    "r2",
+    "neg_mean_absolute_error",
+    "neg_mean_squared_error",
+    "neg_root_mean_squared_error",
+    "neg_mean_absolute_percentage_error",
+    "neg_median_absolute_error",
+)
 
 Fold = tuple[np.ndarray, np.ndarray]
 

@@ -13,6 +13,23 @@ from ._base import Spec, Transform
 from ._io import OUTPUTS, array_output, convert_output, target_name, to_arrow, with_target
 
 
+def training_table(X: Any, y: Any, target: str | None) -> tuple[Any, str | None]:
+    """The Arrow table a fit reads and the name of its target column: ``X`` with ``y``
+    appended (named by ``target_name``), or ``X`` itself when ``target`` names one of its
+    columns."""
+    table = to_arrow(X)
+    if y is not None and target is not None:
+        raise _core.InvalidParameterError("give either y or target=, not both")
+    if y is not None:
+        import pyarrow as pa
+
+        if not isinstance(table, (pa.Table, pa.RecordBatch)):
+            table = pa.table(table)
+        target = target_name(table, y)
+        table = with_target(table, y, target)
+    return table, target
+
+
 class Trainer(Spec):
     """Base of the trainers. A trainer is also a scikit-learn estimator on its own:
     ``LogisticRegression().fit(X, y).predict(X)`` (X all numeric)."""
@@ -115,16 +132,7 @@ class Pipeline(Spec):
         Returns self. The fitted pipeline records the input columns and types: predicting
         on a table without one of them, or with a mistyped one, raises ``SchemaError``.
         """
-        table = to_arrow(X)
-        if y is not None and target is not None:
-            raise _core.InvalidParameterError("give either y or target=, not both")
-        if y is not None:
-            import pyarrow as pa
-
-            if not isinstance(table, (pa.Table, pa.RecordBatch)):
-                table = pa.table(table)
-            target = target_name(table, y)
-            table = with_target(table, y, target)
+        table, target = training_table(X, y, target)
         if self.trainer is not None and target is None:
             raise _core.InvalidParameterError("this pipeline has a trainer: pass y or target=")
         weights = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)

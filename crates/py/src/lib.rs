@@ -6,12 +6,12 @@
 //! configure exactly the same thing.
 #![allow(missing_docs)]
 
+mod cv;
 mod errors;
+mod gate;
 mod metrics;
 mod split;
-mod cv;
 mod validation;
-mod gate;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -81,6 +81,26 @@ fn detached<T: Send + 'static>(
     rows: usize,
     f: impl FnOnce() -> ferrops::Result<T> + Send + 'static,
 ) -> PyResult<T> {
+    detached_with(py, rows, OnInterrupt::Raise, f)
+}
+
+/// What [`detached_with`] does on Ctrl-C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnInterrupt {
+    /// Cancel the worker and raise `KeyboardInterrupt` at once, dropping its result.
+    Raise,
+    /// Cancel the worker and wait for what it returns: for work that returns partial
+    /// results when cancelled (a hyperparameter search). A second Ctrl-C raises.
+    CancelAndWait,
+}
+
+/// [`detached`] with a choice of what Ctrl-C does.
+fn detached_with<T: Send + 'static>(
+    py: Python<'_>,
+    rows: usize,
+    on_interrupt: OnInterrupt,
+    f: impl FnOnce() -> ferrops::Result<T> + Send + 'static,
+) -> PyResult<T> {
     use std::sync::mpsc::{channel, RecvTimeoutError};
     let guarded = move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     if rows < INLINE_ROWS {
@@ -111,8 +131,11 @@ fn detached<T: Send + 'static>(
             Ok(Err(panic)) => return Err(errors::from_panic(panic)),
             Err(RecvTimeoutError::Timeout) => {
                 if let Err(interrupt) = py.check_signals() {
+                    let waiting = on_interrupt == OnInterrupt::CancelAndWait && !token.is_cancelled();
                     token.cancel();
-                    return Err(interrupt);
+                    if !waiting {
+                        return Err(interrupt);
+                    }
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {

@@ -312,7 +312,7 @@ fn null_target(name: &str, row: usize) -> Error {
     }
 }
 
-fn encode_target(name: &str, array: &ArrayRef, kind: TargetKind) -> Result<Target> {
+pub(crate) fn encode_target(name: &str, array: &ArrayRef, kind: TargetKind) -> Result<Target> {
     if let Some(row) = (0..array.len()).find(|&i| array.is_null(i)) {
         return Err(null_target(name, row));
     }

@@ -545,7 +545,7 @@ impl FittedPipeline {
         to_matrix(&transformed, &self.feature_names)
     }
 
-    fn predictions(&self, table: &RecordBatch) -> Result<Predictions> {
+    pub(crate) fn predictions(&self, table: &RecordBatch) -> Result<Predictions> {
         let model = self.model_or_err()?;
         let conformed = self.signature.conform(table)?;
         let parts = self.in_chunks(&conformed, |part| model.predict_design(&self.design(part)?))?;

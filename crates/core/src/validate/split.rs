@@ -238,16 +238,16 @@ pub fn order_by_time(timestamps: &[i64]) -> Vec<usize> {
 /// SplitMix64 (Steele, Lea and Flood, 2014): small, fast, and good enough to shuffle rows;
 /// written here so the folds of a seed never change with a dependency's version.
 #[derive(Debug, Clone)]
-struct SplitMix64 {
+pub(crate) struct SplitMix64 {
     state: u64,
 }
 
 impl SplitMix64 {
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         SplitMix64 { state: seed }
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -257,7 +257,7 @@ impl SplitMix64 {
 
     /// Uniform in `0..bound` (`bound >= 1`), without modulo bias: Lemire's
     /// multiply-and-shift with rejection.
-    fn below(&mut self, bound: u64) -> u64 {
+    pub(crate) fn below(&mut self, bound: u64) -> u64 {
         let bound = bound.max(1);
         let threshold = bound.wrapping_neg() % bound;
         loop {
@@ -269,7 +269,12 @@ impl SplitMix64 {
     }
 
     /// Fisher–Yates shuffle.
-    fn shuffle<T>(&mut self, items: &mut [T]) {
+    /// Uniform in `[0, 1)` with 53 random bits.
+    pub(crate) fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
         for last in (1..items.len()).rev() {
             let pick = self.below(last as u64 + 1) as usize;
             items.swap(last, pick);
