@@ -10,7 +10,8 @@
 //! evaluated in fixed chunks in parallel and the chunk sums added in chunk order, so the
 //! result is bit-identical whatever the number of threads.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use argmin::core::{
     CostFunction, Executor, Gradient, IterState, Problem, Solver, State, TerminationReason,
@@ -29,6 +30,13 @@ const CHUNK_ROWS: usize = 8_192;
 
 /// L-BFGS history length (scikit-learn's and linfa's choice).
 const HISTORY: usize = 10;
+
+/// The most objective evaluations one L-BFGS iteration (its line search) may take:
+/// scipy's `maxls`, which scikit-learn's lbfgs keeps at 20. argmin's More–Thuente line
+/// search has no such limit and can cycle forever once the objective is flat to machine
+/// precision (a very small `tol`); past the limit the solver stops at the last iterate,
+/// reported as not converged, as scipy's `ABNORMAL_TERMINATION_IN_LNSRCH` does.
+const MAX_LINE_SEARCH: usize = 20;
 
 /// A logistic regression problem.
 pub(crate) struct LogisticProblem<'a> {
@@ -70,6 +78,8 @@ struct Objective<'p, 'a> {
     cache: Mutex<Option<Evaluation>>,
     /// The caller's cancellation token, checked at every evaluation.
     cancel: Option<crate::cancel::CancelToken>,
+    /// New points evaluated in the current iteration (reset by [`MaxNormStop`]).
+    evaluations: Arc<AtomicUsize>,
 }
 
 /// `(log(1 + eᶻ), 1 / (1 + e⁻ᶻ))`, stable for any `z`, with one `exp`.
@@ -87,17 +97,22 @@ impl Objective<'_, '_> {
         if self.cancel.as_ref().is_some_and(|t| t.is_cancelled()) {
             return Err(argmin::core::Error::msg("cancelled"));
         }
+        if let Ok(cache) = self.cache.lock() {
+            if let Some((at, f, g)) = cache.as_ref() {
+                if at == p {
+                    return Ok((*f, g.clone()));
+                }
+            }
+        }
+        if self.evaluations.fetch_add(1, Ordering::Relaxed) >= MAX_LINE_SEARCH {
+            return Err(argmin::core::Error::msg(format!(
+                "the line search took more than {MAX_LINE_SEARCH} evaluations"
+            )));
+        }
         Ok(self.evaluate(p))
     }
 
     fn evaluate(&self, p: &Array1<f64>) -> (f64, Array1<f64>) {
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((at, f, g)) = cache.as_ref() {
-                if at == p {
-                    return (*f, g.clone());
-                }
-            }
-        }
         let (f, g) = self.compute(p);
         if let Ok(mut cache) = self.cache.lock() {
             *cache = Some((p.clone(), f, g.clone()));
@@ -249,8 +264,10 @@ pub(crate) fn solve(problem: &LogisticProblem<'_>, max_iter: u64, tol: f64) -> R
         l2: 1.0 / (problem.c * total_weight),
         cache: Mutex::new(None),
         cancel: crate::cancel::current(),
+        evaluations: Arc::new(AtomicUsize::new(0)),
     };
     let cancel = objective.cancel.clone();
+    let evaluations = objective.evaluations.clone();
     // argmin's own tests (L2 norm of the gradient, cost change) are switched off: the
     // wrapper stops on the largest gradient component, as scipy / scikit-learn do.
     let lbfgs = LBFGS::new(MoreThuenteLineSearch::new(), HISTORY)
@@ -258,7 +275,11 @@ pub(crate) fn solve(problem: &LogisticProblem<'_>, max_iter: u64, tol: f64) -> R
         .map_err(training_error)?
         .with_tolerance_cost(0.0)
         .map_err(training_error)?;
-    let solver = MaxNormStop { inner: lbfgs, tol };
+    let solver = MaxNormStop {
+        inner: lbfgs,
+        tol,
+        evaluations,
+    };
     let init = Array1::<f64>::zeros(outputs * d + outputs);
     let result = Executor::new(objective, solver)
         .configure(|state| state.param(init).max_iters(max_iter))
@@ -267,6 +288,11 @@ pub(crate) fn solve(problem: &LogisticProblem<'_>, max_iter: u64, tol: f64) -> R
             Some(token) if token.is_cancelled() => Error::Cancelled,
             _ => training_error(e),
         })?;
+    // argmin's L-BFGS turns an error inside its line search (our cancellation check)
+    // into a normal stop, so look at the token as well.
+    if cancel.as_ref().is_some_and(|t| t.is_cancelled()) {
+        return Err(Error::Cancelled);
+    }
     let state = result.state();
     let converged = matches!(
         state.get_termination_status(),
@@ -301,9 +327,13 @@ type LbfgsState = IterState<Array1<f64>, Array1<f64>, (), (), (), f64>;
 
 /// An argmin solver that stops when every component of the gradient is at most `tol` in
 /// absolute value: scipy's `gtol`, which scikit-learn sets to its `tol` for lbfgs.
+///
+/// It also starts each iteration's count of objective evaluations (see
+/// [`MAX_LINE_SEARCH`]).
 struct MaxNormStop<S> {
     inner: S,
     tol: f64,
+    evaluations: Arc<AtomicUsize>,
 }
 
 impl<O, S: Solver<O, LbfgsState>> Solver<O, LbfgsState> for MaxNormStop<S> {
@@ -324,6 +354,7 @@ impl<O, S: Solver<O, LbfgsState>> Solver<O, LbfgsState> for MaxNormStop<S> {
         problem: &mut Problem<O>,
         state: LbfgsState,
     ) -> std::result::Result<(LbfgsState, Option<KV>), argmin::core::Error> {
+        self.evaluations.store(0, Ordering::Relaxed);
         self.inner.next_iter(problem, state)
     }
 
