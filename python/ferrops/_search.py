@@ -87,7 +87,7 @@ def _column(table: Any, name: str | None) -> np.ndarray | None:
         return None
     if name not in table.schema.names:
         raise _core.SchemaError(f"column `{name}` not found; the table has columns {table.schema.names}")
-    return np.asarray(table.column(name).to_pylist(), dtype=object)
+    return np.asarray(table.column(name).to_pylist())
 
 
 def _folds(cv: Any, table: Any, target: str, classifier: bool, groups: Any) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -266,9 +266,12 @@ class SearchResults:
             out[f"std_test_{key}"] = _nan(t["std_test"][i] for t in trials)
             out[f"rank_test_{key}"] = _rank(means)
             if return_train_score:
-                for k in range(n_splits):
-                    out[f"split{k}_train_{key}"] = _nan(_fold_score(t, k, i, "train") for t in trials)
-                out[f"mean_train_{key}"] = _nan((t.get("mean_train") or [None] * len(self.scoring))[i] for t in trials)
+                splits = [_nan(_fold_score(t, k, i, "train") for t in trials) for k in range(n_splits)]
+                for k, values in enumerate(splits):
+                    out[f"split{k}_train_{key}"] = values
+                stacked = np.vstack(splits) if splits else np.zeros((0, len(trials)))
+                out[f"mean_train_{key}"] = stacked.mean(axis=0)
+                out[f"std_train_{key}"] = stacked.std(axis=0)
         return out
 
     def to_dict(self) -> dict[str, list[Any]]:
@@ -277,8 +280,9 @@ class SearchResults:
         for name in self._param_names:
             out[name] = [p.get(name) for p in self._params]
         for i, scorer in enumerate(self.scoring):
-            out[f"mean_{scorer}"] = [_none_nan(t["mean_test"][i]) for t in self._trials]
-            out[f"std_{scorer}"] = [_none_nan(t["std_test"][i]) for t in self._trials]
+            key = self._key(scorer)
+            out[f"mean_{key}"] = [_none_nan(t["mean_test"][i]) for t in self._trials]
+            out[f"std_{key}"] = [_none_nan(t["std_test"][i]) for t in self._trials]
         out["mean_fit_time"] = [_none_nan(t["fit_seconds"][0]) for t in self._trials]
         out["rank"] = [t["rank"] for t in self._trials]
         out["status"] = [_status(t) for t in self._trials]
@@ -406,7 +410,10 @@ class _Search:
         candidates = []
         for p in params:
             pipe = copy.deepcopy(base)
-            pipe.set_params(**_prefixed(self.estimator, p))
+            try:
+                pipe.set_params(**_prefixed(self.estimator, p))
+            except ValueError as e:  # scikit-learn's BaseEstimator.set_params
+                raise InvalidParameterError(str(e)) from None
             steps, trainer = _specs(pipe)
             shown = json.dumps([[k, _jsonable(v)] for k, v in sorted(p.items())])
             candidates.append((steps, trainer, shown))
