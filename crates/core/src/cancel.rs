@@ -4,11 +4,14 @@
 //! on Ctrl-C, a server on a client disconnect) runs it under a [`CancelToken`] with
 //! [`with_token`] and later calls [`CancelToken::cancel`]. The long loops of ferrops
 //! check the token of the thread that started them: between row chunks of a
-//! transform or prediction, between fitted stages, and at every loss evaluation of the
-//! logistic solver. The call then returns [`Error::Cancelled`] promptly and leaves
-//! nothing half-written (artifact writes are atomic renames). linfa's solvers (linear,
-//! elastic net, tree, `LogisticSolver::Linfa`) have no check inside: cancellation takes
-//! effect when they return.
+//! transform or prediction, between fitted stages, at every loss evaluation of the
+//! logistic solver, while growing trees and between a forest's trees, and between the
+//! folds and candidates of a cross-validation or search (which hand the token to their
+//! worker threads; a search returns the candidates that finished instead of an error).
+//! The call then returns [`Error::Cancelled`] promptly and leaves nothing half-written
+//! (artifact writes are atomic renames). linfa's solvers (linear, elastic net,
+//! `LogisticSolver::Linfa` and the other linfa-backed trainers) have no check inside:
+//! cancellation takes effect when they return.
 //!
 //! ```
 //! use ferrops::cancel::{self, CancelToken};
