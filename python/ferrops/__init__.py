@@ -6,7 +6,7 @@ learned attributes end in ``_``, ``get_params``/``set_params``, ``transform``,
 pandas, polars, pyarrow (through the Arrow PyCapsule interface) and numpy input.
 """
 
-from . import metrics, model_selection
+from . import gates, metrics, model_selection, validation
 from ._core import (
     DataError,
     FerropsError,
@@ -20,6 +20,9 @@ from ._core import (
     read_csv,
     read_parquet,
 )
+from ._kmeans import KMeans
+from .gates import GateReport, ModelGate, ModelMetrics, Threshold, evaluate, threshold
+from .model_selection import GridSearch, RandomSearch, cross_validate
 from .pipeline import Pipeline, Trainer, load
 from .preprocess import (
     Cast,
@@ -36,7 +39,19 @@ from .preprocess import (
     Select,
     col,
 )
-from .trainers import DecisionTreeClassifier, ElasticNet, Lasso, LinearRegression, LogisticRegression
+from .trainers import (
+    DecisionTreeClassifier,
+    DecisionTreeRegressor,
+    ElasticNet,
+    GaussianNB,
+    Lasso,
+    LinearRegression,
+    LinearSVC,
+    LogisticRegression,
+    RandomForestClassifier,
+    RandomForestRegressor,
+    Ridge,
+)
 from .transforms import (
     DatetimeParts,
     FeatureHasher,
@@ -51,12 +66,14 @@ from .transforms import (
     SimpleImputer,
     StandardScaler,
 )
+from .validation import Schema, ValidationReport, expect, infer_schema, validate
 
 __all__ = [
     "Cast",
     "Clip",
     "Column",
     "DecisionTreeClassifier",
+    "DecisionTreeRegressor",
     "Deduplicate",
     "Drop",
     "DropNulls",
@@ -89,6 +106,12 @@ __all__ = [
     "NotFittedError",
     "Pipeline",
     "Preprocessing",
+    "RandomForestClassifier",
+    "RandomForestRegressor",
+    "GaussianNB",
+    "LinearSVC",
+    "Ridge",
+    "KMeans",
     "SchemaError",
     "StandardScaler",
     "Trainer",
@@ -96,7 +119,23 @@ __all__ = [
     "__version__",
     "load",
     "metrics",
+    "GateReport",
+    "GridSearch",
+    "RandomSearch",
+    "cross_validate",
+    "ModelGate",
+    "ModelMetrics",
+    "Threshold",
+    "evaluate",
+    "gates",
+    "threshold",
     "model_selection",
     "read_csv",
     "read_parquet",
+    "Schema",
+    "ValidationReport",
+    "expect",
+    "infer_schema",
+    "validate",
+    "validation",
 ]

@@ -7,16 +7,50 @@ from typing import Any
 
 import numpy as np
 
-from ._trees import DecisionTreeClassifier
+from . import _core
+from ._trees import DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor
 from .pipeline import Trainer
 
 __all__ = [
     "DecisionTreeClassifier",
+    "DecisionTreeRegressor",
     "ElasticNet",
+    "GaussianNB",
     "Lasso",
     "LinearRegression",
+    "LinearSVC",
     "LogisticRegression",
+    "RandomForestClassifier",
+    "RandomForestRegressor",
+    "Ridge",
 ]
+
+
+def _class_weight_spec(class_weight: Any) -> Any:
+    """The Rust ``ClassWeight`` form of a scikit-learn ``class_weight`` argument."""
+    if class_weight is None or isinstance(class_weight, str):
+        return class_weight
+    if not isinstance(class_weight, dict):
+        raise _core.InvalidParameterError(
+            f"invalid parameter `class_weight` = {class_weight!r}: give None, 'balanced' or a dict {{label: weight}}"
+        )
+    pairs = []
+    for label, weight in class_weight.items():
+        if hasattr(label, "item") and callable(label.item):  # numpy scalars
+            label = label.item()
+        if isinstance(label, float) and label.is_integer():
+            label = int(label)
+        if not isinstance(label, (bool, int, str)):
+            raise _core.InvalidParameterError(
+                f"invalid parameter `class_weight`: label {label!r} must be a string, integer or boolean"
+            )
+        pairs.append([label, float(weight)])
+    return {"per_class": pairs}
+
+
+def _array(value: Any) -> np.ndarray:
+    """An ndarray from its serde JSON form ``{"v": 1, "dim": [...], "data": [...]}``."""
+    return np.asarray(value["data"], dtype=np.float64).reshape(value["dim"])
 
 
 class LogisticRegression(Trainer):
@@ -40,6 +74,12 @@ class LogisticRegression(Trainer):
         one-hot codes when the pipeline ends with a ``OneHotEncoder``; supports
         ``sample_weight``. ``"linfa"``: linfa-logistic, dense only, no sample weights,
         penalises the intercept too.
+    class_weight : dict, "balanced" or None, default None
+        As scikit-learn: each row's sample weight is multiplied by its class's weight.
+        ``"balanced"`` is ``n_samples / (n_classes * bincount(y))`` (with ``sample_weight``,
+        sums of sample weights, as scikit-learn 1.9); a dict maps labels to weights, other
+        classes get 1. A label that is not a class of ``y`` raises ``InvalidParameterError``
+        (scikit-learn ignores it when every class is named). ``"lbfgs"`` only.
 
     Fitted attributes: ``coef_`` (``(1, features)`` binary, ``(classes, features)``
     multinomial), ``intercept_``, ``n_iter_`` (``None`` for ``"linfa"``), ``classes_``.
@@ -54,16 +94,23 @@ class LogisticRegression(Trainer):
     _tag = "logistic_regression"
 
     def __init__(
-        self, C: float = 1.0, max_iter: int = 100, tol: float = 1e-4, fit_intercept: bool = True, solver: str = "lbfgs"
+        self,
+        C: float = 1.0,
+        max_iter: int = 100,
+        tol: float = 1e-4,
+        fit_intercept: bool = True,
+        solver: str = "lbfgs",
+        class_weight: Any = None,
     ) -> None:
         self.C = C
         self.max_iter = max_iter
         self.tol = tol
         self.fit_intercept = fit_intercept
         self.solver = solver
+        self.class_weight = class_weight
 
     def _spec(self) -> dict[str, Any]:
-        return {
+        spec = {
             "type": self._tag,
             "c": self.C,
             "max_iter": self.max_iter,
@@ -71,6 +118,10 @@ class LogisticRegression(Trainer):
             "fit_intercept": self.fit_intercept,
             "solver": self.solver,
         }
+        class_weight = _class_weight_spec(getattr(self, "class_weight", None))
+        if class_weight is not None:
+            spec["class_weight"] = class_weight
+        return spec
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         """Fit on ``X`` (numeric table or array) and labels ``y``. Returns self."""
@@ -189,9 +240,8 @@ class Lasso(_LinearRegressor):
 
     Minimises ``1/(2n) ||y - Xw - b||² + alpha * ||w||₁`` (same scaling of ``alpha`` as
     scikit-learn). Parameters as ``ElasticNet``: ``alpha`` (``>= 0``), ``fit_intercept``,
-    ``max_iter``, ``tol``. (There is no ``Ridge``: ferrops' ridge penalty is
-    ``ElasticNet(l1_ratio=0)``, whose ``alpha`` is scikit-learn's ``Ridge`` alpha divided by
-    the number of rows, so no fixed mapping exists.)
+    ``max_iter``, ``tol``. (For a ridge penalty use ``Ridge``, which is scikit-learn's
+    ``Ridge``; ``ElasticNet(l1_ratio=0, alpha=a)`` is ``Ridge(alpha=n_samples * a)``.)
 
     >>> import ferrops as fo, numpy as np
     >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
@@ -216,3 +266,157 @@ class Lasso(_LinearRegressor):
             "max_iter": self.max_iter,
             "tol": self.tol,
         }
+
+
+class Ridge(_LinearRegressor):
+    """L2-penalised least squares, exactly scikit-learn's ``Ridge(alpha, fit_intercept)``.
+
+    Minimises ``sum(sample_weight * (y - Xw - b)²) + alpha * ||w||²`` in closed form (as
+    scikit-learn's ``solver="cholesky"``: weighted centring, then a Cholesky solve of
+    ``(XᵀX + alpha I) w = Xᵀy``).
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Penalty strength, ``>= 0`` (the same scale as scikit-learn's ``Ridge``; not divided
+        by the number of rows as ``ElasticNet``'s is).
+    fit_intercept : bool, default True
+        Learn an unpenalised bias term.
+
+    Fitted attributes: ``coef_``, ``intercept_``; ``classes_`` is None and ``score`` is R².
+    ``fit`` accepts ``sample_weight``. ``alpha=0`` with collinear features raises
+    ``TrainingError``.
+
+    >>> import ferrops as fo, numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> fo.Ridge(alpha=1.0).fit(X, 2 * X[:, 0]).coef_.round(4).tolist()
+    [1.6667]
+    """
+
+    _tag = "ridge"
+
+    def __init__(self, alpha: float = 1.0, fit_intercept: bool = True) -> None:
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+
+    def _spec(self) -> dict[str, Any]:
+        return {"type": self._tag, "alpha": self.alpha, "fit_intercept": self.fit_intercept}
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Fit on ``X`` (numeric table or array) and real values ``y``, optionally weighted. Returns self."""
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class GaussianNB(Trainer):
+    """Gaussian naive Bayes, as scikit-learn's ``GaussianNB`` (same estimates, same ``predict_proba``).
+
+    Parameters
+    ----------
+    var_smoothing : float, default 1e-9
+        ``var_smoothing * max(var(X, axis=0))`` is added to every per-class variance (``>= 0``).
+    priors : array-like or None, default None
+        Class priors in the order of ``classes_`` (sorted labels), non-negative and summing
+        to 1; ``None`` estimates them from the (weighted) class frequencies.
+
+    Fitted attributes: ``theta_`` and ``var_`` (``(classes, features)``), ``class_prior_``,
+    ``class_count_``, ``epsilon_``, ``classes_``. ``fit`` accepts ``sample_weight``.
+
+    >>> import ferrops as fo, numpy as np
+    >>> X = np.array([[0.0], [0.5], [3.0], [3.5]])
+    >>> fo.GaussianNB().fit(X, ["a", "a", "b", "b"]).predict([[0.2], [3.1]]).tolist()
+    ['a', 'b']
+    """
+
+    _tag = "gaussian_nb"
+
+    def __init__(self, var_smoothing: float = 1e-9, priors: Any = None) -> None:
+        self.var_smoothing = var_smoothing
+        self.priors = priors
+
+    def _spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {"type": self._tag, "var_smoothing": self.var_smoothing}
+        if self.priors is not None:
+            spec["priors"] = [float(p) for p in np.asarray(self.priors, dtype=np.float64).ravel()]
+        return spec
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Fit on ``X`` (numeric table or array) and labels ``y``, optionally weighted. Returns self."""
+        super().fit(X, y, sample_weight=sample_weight)
+        model = json.loads(self.pipeline_.fitted_.model_json())
+        self.theta_ = _array(model["theta"])
+        self.var_ = _array(model["var"])
+        self.class_prior_ = _array(model["class_prior"])
+        self.class_count_ = _array(model["class_count"])
+        self.epsilon_ = float(model["epsilon"])
+        return self
+
+
+class LinearSVC(Trainer):
+    """Linear support vector classifier: the hinge-loss soft-margin SVM of scikit-learn's
+    ``SVC(kernel="linear")`` (libsvm's SMO, via linfa-svm).
+
+    Not scikit-learn's ``LinearSVC``, which by default minimises the *squared* hinge loss
+    and penalises the intercept. Two classes: one problem, exactly ``SVC``'s. Three or
+    more: one-vs-rest (as ``OneVsRestClassifier(SVC(kernel="linear"))``; ``SVC`` itself is
+    one-vs-one), predicting the class with the largest decision value.
+
+    Parameters
+    ----------
+    C : float, default 1.0
+        Hinge-loss weight (inverse regularisation), ``> 0``.
+    tol : float, default 1e-3
+        SMO stopping tolerance (``SVC``'s ``tol``).
+    class_weight : dict, "balanced" or None, default None
+        Multiplies ``C`` per class, as ``SVC``. With three or more classes only
+        ``"balanced"`` (computed on each one-vs-rest problem).
+
+    Fitted attributes: ``coef_`` (``(1, features)`` for two classes, ``(classes, features)``
+    otherwise), ``intercept_``, ``classes_``. No ``predict_proba`` (use ``decision_function``,
+    or ``LogisticRegression`` for probabilities); no ``sample_weight``. The solver keeps a
+    ``rows x rows`` kernel matrix: at most 12 000 training rows.
+
+    >>> import ferrops as fo, numpy as np
+    >>> X = np.array([[0.0], [1.0], [3.0], [4.0]])
+    >>> fo.LinearSVC().fit(X, ["no", "no", "yes", "yes"]).predict([[0.5], [3.5]]).tolist()
+    ['no', 'yes']
+    """
+
+    _tag = "linear_svc"
+
+    def __init__(self, C: float = 1.0, tol: float = 1e-3, class_weight: Any = None) -> None:
+        self.C = C
+        self.tol = tol
+        self.class_weight = class_weight
+
+    def _spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {"type": self._tag, "c": self.C, "tol": self.tol}
+        class_weight = _class_weight_spec(self.class_weight)
+        if class_weight is not None:
+            spec["class_weight"] = class_weight
+        return spec
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Fit on ``X`` (numeric table or array) and labels ``y``. Returns self.
+
+        ``sample_weight`` is not supported (``InvalidParameterError``); use ``class_weight``.
+        """
+        super().fit(X, y, sample_weight=sample_weight)
+        model = json.loads(self.pipeline_.fitted_.model_json())
+        self.coef_ = _array(model["coef"])
+        self.intercept_ = _array(model["intercept"])
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Signed distances to the hyperplane(s): ``(rows,)`` for two classes (positive means
+        ``classes_[1]``), ``(rows, classes)`` otherwise."""
+        features = np.asarray(self._check().transform(X), dtype=np.float64)
+        scores = features @ self.coef_.T + self.intercept_
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    @property
+    def predict_proba(self) -> Any:  # type: ignore[override]
+        """Not available: raises ``AttributeError`` (as scikit-learn's ``SVC(probability=False)``)."""
+        raise AttributeError(
+            "LinearSVC gives no class probabilities: use decision_function, or LogisticRegression "
+            "when probabilities are needed"
+        )

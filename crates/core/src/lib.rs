@@ -48,7 +48,7 @@ pub mod prelude {
     pub use crate::data::{read_csv, read_parquet, CsvOptions, Dataset, Value};
     pub use crate::error::{Error, Result};
     pub use crate::features::{
-        Columns, DatetimeParts, FeatureHasher, FeatureTransform, FittedTransform, KBinsDiscretizer, Log1p,
+        Columns, DatetimeParts, FeatureHasher, FeatureTransform, FittedTransform, KBinsDiscretizer, KMeans, Log1p,
         MaxAbsScaler, MinMaxScaler, OneHotEncoder, OrdinalEncoder, PowerTransformer, RobustScaler,
         SimpleImputer, StandardScaler,
     };
@@ -58,5 +58,9 @@ pub mod prelude {
         col, Cast, CastType, Clip, Deduplicate, DropNulls, Filter, ParseTimestamps, Predicate,
         PreprocessPlan, Rename, Select,
     };
-    pub use crate::train::{DecisionTree, ElasticNet, LinearRegression, LogisticRegression, Model, Trainer};
+    pub use crate::train::{ClassWeight, GaussianNB, LinearSVC, Ridge};
+    pub use crate::train::{
+        DecisionTree, DecisionTreeRegressor, ElasticNet, LinearRegression, LogisticRegression, Model,
+        RandomForestClassifier, RandomForestRegressor, Trainer,
+    };
 }

@@ -37,6 +37,7 @@ pub use datetime::*;
 pub use hashing::*;
 pub use impute::*;
 pub use kbins::*;
+pub use kmeans::*;
 pub use onehot::*;
 pub use ordinal::*;
 pub use power::*;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::logistic_loss::{solve, training_error, LogisticProblem};
 use super::{check_width, Model, Predictions, RowPrediction, Trainer};
-use crate::data::{Dataset, Design, DesignDataset, Target, TargetKind};
+use crate::data::{ClassLabels, Dataset, Design, DesignDataset, Target, TargetKind};
 use crate::error::{Error, Result};
 
 /// L2-regularised logistic regression, binary or multinomial (softmax), as
@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 /// | `tol` | `1e-4` | stop when every component of the objective's gradient is at most `tol` in absolute value (scipy's `gtol`, as scikit-learn) | `> 0` |
 /// | `fit_intercept` | `true` | learn a bias term (never penalised) | |
 /// | `solver` | `lbfgs` | [`LogisticSolver`] | `lbfgs`, `linfa` |
+/// | `class_weight` | none | [`ClassWeight`]: `balanced` or a weight per class label, multiplied into the sample weights (scikit-learn's `class_weight`) | weights finite, `>= 0` |
 ///
 /// Two classes give a binary model; three or more a multinomial one. The default solver
 /// minimises scikit-learn's objective, `(1/S) Σ sᵢ ℓᵢ + ‖W‖² / (2 C S)` with sample
@@ -42,6 +43,9 @@ pub struct LogisticRegression {
     pub fit_intercept: bool,
     /// The solver.
     pub solver: LogisticSolver,
+    /// Class weights, multiplied into the sample weights (`lbfgs` solver only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<ClassWeight>,
 }
 
 /// How a [`LogisticRegression`] is fitted.
@@ -63,6 +67,7 @@ impl Default for LogisticRegression {
             tol: 1e-4,
             fit_intercept: true,
             solver: LogisticSolver::Lbfgs,
+            class_weight: None,
         }
     }
 }
@@ -78,7 +83,201 @@ impl LogisticRegression {
         if !(self.tol.is_finite() && self.tol > 0.0) {
             return Err(Error::param("tol", self.tol, "must be a finite number > 0"));
         }
+        if let Some(class_weight) = &self.class_weight {
+            class_weight.validate()?;
+            if self.solver == LogisticSolver::Linfa {
+                return Err(Error::param(
+                    "class_weight",
+                    "given",
+                    "LogisticRegression(solver=linfa) does not support class weights: use solver lbfgs",
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// The sample weights the solver sees: the given ones times the class weights.
+    fn effective_weights(
+        &self,
+        target: &Target,
+        weights: Option<&Array1<f64>>,
+    ) -> Result<Option<Array1<f64>>> {
+        match (&self.class_weight, target) {
+            (Some(class_weight), Target::Classes { codes, labels }) => {
+                Ok(Some(class_weight.sample_weights(codes, labels, weights)?))
+            }
+            _ => Ok(weights.cloned()),
+        }
+    }
+}
+
+/// Per-class weights for classifiers, as scikit-learn's `class_weight`: each row's
+/// sample weight (1 without weights) is multiplied by the weight of its class.
+///
+/// Serialized as `"balanced"` or `{"per_class": [[label, weight], ...]}` with labels
+/// as JSON strings, integers or booleans (the target's label type).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeight {
+    /// `n_samples / (n_classes * count(class))`, scikit-learn's `"balanced"`; with sample
+    /// weights, `n_samples` and the counts are sums of sample weights (as scikit-learn
+    /// 1.9's `compute_class_weight(..., sample_weight=...)`).
+    Balanced,
+    /// A weight per class label; classes not named get weight 1. Naming a label that is
+    /// not a class of the target is an error.
+    PerClass(Vec<(ClassLabel, f64)>),
+}
+
+/// A class label as given by the user, to match against the target's labels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ClassLabel {
+    /// A boolean label.
+    Bool(bool),
+    /// An integer label (also for integral float targets).
+    Int(i64),
+    /// A string label.
+    Str(String),
+}
+
+impl std::fmt::Display for ClassLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClassLabel::Bool(b) => write!(f, "{b}"),
+            ClassLabel::Int(i) => write!(f, "{i}"),
+            ClassLabel::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl ClassWeight {
+    /// Check the weights are finite and non-negative.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming `class_weight`.
+    pub fn validate(&self) -> Result<()> {
+        if let ClassWeight::PerClass(entries) = self {
+            for (label, w) in entries {
+                if !(w.is_finite() && *w >= 0.0) {
+                    return Err(Error::param(
+                        "class_weight",
+                        format!("{label}: {w}"),
+                        "every class weight must be a finite number >= 0",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One weight per class code for a target of `codes` into `labels`, with optional
+    /// sample `weights` (used by `balanced` only).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a label that is not a class of the target (or of
+    /// another type), a weight that is not finite and `>= 0`, or `balanced` with a class
+    /// that has no rows (or only rows of weight 0).
+    pub fn per_class(
+        &self,
+        codes: &Array1<usize>,
+        labels: &ClassLabels,
+        weights: Option<&Array1<f64>>,
+    ) -> Result<Array1<f64>> {
+        self.validate()?;
+        let k = labels.len();
+        match self {
+            ClassWeight::Balanced => {
+                let mut count = vec![0.0_f64; k];
+                for (i, &c) in codes.iter().enumerate() {
+                    if let Some(n) = count.get_mut(c) {
+                        *n += weights.and_then(|w| w.get(i).copied()).unwrap_or(1.0);
+                    }
+                }
+                let n: f64 = count.iter().sum();
+                let names = labels.names();
+                count
+                    .iter()
+                    .enumerate()
+                    .map(|(c, &m)| {
+                        if m.is_nan() || m <= 0.0 {
+                            Err(Error::param(
+                                "class_weight",
+                                "balanced",
+                                format!(
+                                    "class {} has no rows, so its balanced weight is undefined",
+                                    names.get(c).cloned().unwrap_or_default()
+                                ),
+                            ))
+                        } else {
+                            Ok(n / (k as f64 * m))
+                        }
+                    })
+                    .collect()
+            }
+            ClassWeight::PerClass(entries) => {
+                let mut out = Array1::<f64>::ones(k);
+                for (label, w) in entries {
+                    let code = match (label, labels) {
+                        (ClassLabel::Str(s), ClassLabels::Str(v)) => v.iter().position(|l| l == s),
+                        (ClassLabel::Int(i), ClassLabels::Int(v)) => v.iter().position(|l| l == i),
+                        (ClassLabel::Bool(b), ClassLabels::Bool(v)) => v.iter().position(|l| l == b),
+                        _ => None,
+                    };
+                    match code.and_then(|c| out.get_mut(c)) {
+                        Some(slot) => *slot = *w,
+                        None => {
+                            return Err(Error::param(
+                                "class_weight",
+                                format!("{label}: {w}"),
+                                format!(
+                                    "{label} is not a class of the target; the classes are {:?}",
+                                    labels.names()
+                                ),
+                            ))
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The sample weights of rows `codes` (into `labels`): `weights` (1 when `None`)
+    /// times the weight of each row's class.
+    ///
+    /// # Errors
+    /// As [`per_class`](ClassWeight::per_class); [`Error::InvalidData`] when `weights`
+    /// has the wrong length or the result sums to 0.
+    pub fn sample_weights(
+        &self,
+        codes: &Array1<usize>,
+        labels: &ClassLabels,
+        weights: Option<&Array1<f64>>,
+    ) -> Result<Array1<f64>> {
+        if let Some(w) = weights {
+            if w.len() != codes.len() {
+                return Err(Error::InvalidData(format!(
+                    "{} sample weights for {} rows",
+                    w.len(),
+                    codes.len()
+                )));
+            }
+        }
+        let per_class = self.per_class(codes, labels, weights)?;
+        let out: Array1<f64> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let s = weights.and_then(|w| w.get(i).copied()).unwrap_or(1.0);
+                s * per_class.get(c).copied().unwrap_or(1.0)
+            })
+            .collect();
+        if out.sum().is_nan() || out.sum() <= 0.0 {
+            return Err(Error::InvalidData(
+                "the sample weights times the class weights sum to 0: give some class a weight > 0".into(),
+            ));
+        }
+        Ok(out)
     }
 }
 
@@ -94,7 +293,8 @@ impl Trainer for LogisticRegression {
             LogisticSolver::Linfa => self.fit_linfa(data),
             LogisticSolver::Lbfgs => {
                 let design = Design::from_dense(data.x.clone());
-                self.fit_lbfgs(&design, &data.target, data.weights.as_ref())
+                let weights = self.effective_weights(&data.target, data.weights.as_ref())?;
+                self.fit_lbfgs(&design, &data.target, weights.as_ref())
             }
         }
     }
@@ -103,7 +303,10 @@ impl Trainer for LogisticRegression {
         self.validate()?;
         match self.solver {
             LogisticSolver::Linfa => self.fit_linfa(&data.into_dense()),
-            LogisticSolver::Lbfgs => self.fit_lbfgs(&data.x, &data.target, data.weights.as_ref()),
+            LogisticSolver::Lbfgs => {
+                let weights = self.effective_weights(&data.target, data.weights.as_ref())?;
+                self.fit_lbfgs(&data.x, &data.target, weights.as_ref())
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ mod forest;
 mod linear;
 mod logistic;
 mod logistic_loss;
+mod ridge;
 mod svm;
 mod tree;
 
@@ -17,8 +18,12 @@ use std::fmt::Debug;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
+pub use bayes::*;
+pub use forest::*;
 pub use linear::*;
-pub use logistic::{LinearClassifier, LogisticRegression, LogisticSolver};
+pub use logistic::{ClassLabel, ClassWeight, LinearClassifier, LogisticRegression, LogisticSolver};
+pub use ridge::*;
+pub use svm::*;
 pub use tree::*;
 
 use crate::data::{Dataset, Design, DesignDataset, TargetKind};
