@@ -46,6 +46,22 @@ __all__ = [
     "time_series_split",
     "group_kfold",
     "train_test_split",
+    "trainer_kind",
+    "cross_validate",
+    "search",
+    "gate_check",
+    "gate_evaluate",
+    "evaluate_pipeline",
+    "gate_metric_names",
+    "metric_direction",
+    "infer_schema",
+    "validate_data",
+    "schema_check",
+    "schema_from_json",
+    "schema_from_yaml",
+    "schema_to_yaml",
+    "schema_save",
+    "schema_load",
 ]
 
 class FerropsError(Exception): ...
@@ -274,3 +290,56 @@ def train_test_split(
     seed: int = 0,
     stratify: npt.NDArray[np.uintp] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
+# Cross-validation and search (ferrops::validate::{cv, search}); ferrops._search wraps these.
+
+def trainer_kind(trainer: str) -> str: ...
+def cross_validate(
+    transforms: list[str],
+    trainer: str,
+    table: Any,
+    target: str,
+    folds: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    scoring: list[str],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    return_train_score: bool = False,
+) -> str: ...
+def search(
+    candidates: list[tuple[list[str], str, str]],
+    table: Any,
+    target: str,
+    folds: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    scoring: list[str],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    return_train_score: bool = False,
+    rank_by: str | None = None,
+    refit: bool = True,
+    progress: Any | None = None,
+) -> tuple[str, FittedPipeline | None]: ...
+
+# Model gates (ferrops::validate::gate). Gates, metric sets and reports cross as the
+# JSON of the Rust structs; ferrops.gates wraps these.
+
+def gate_check(gate: str) -> str: ...
+def gate_evaluate(gate: str, candidate: str, baseline: str | None = None) -> str: ...
+def evaluate_pipeline(
+    pipeline: FittedPipeline,
+    table: Any,
+    metrics: list[str],
+    slice_by: list[str] = ...,
+    min_slice_size: int = 1,
+) -> str: ...
+def gate_metric_names() -> list[str]: ...
+def metric_direction(metric: str) -> str | None: ...
+
+# Data validation (ferrops::validate::data). Schemas and reports cross as the JSON of the
+# Rust structs; ferrops.validation wraps these.
+
+def infer_schema(table: Any, options: str | None = None) -> str: ...
+def validate_data(table: Any, schema: str) -> str: ...
+def schema_check(schema: str) -> str: ...
+def schema_from_json(text: str) -> str: ...
+def schema_from_yaml(text: str) -> str: ...
+def schema_to_yaml(schema: str) -> str: ...
+def schema_save(schema: str, path: str | PathLike[str]) -> None: ...
+def schema_load(path: str | PathLike[str]) -> str: ...
