@@ -38,6 +38,7 @@ pub mod error;
 pub mod features;
 pub mod pipeline;
 pub mod preprocess;
+mod rng;
 pub mod train;
 pub mod validate;
 
@@ -48,8 +49,8 @@ pub mod prelude {
     pub use crate::data::{read_csv, read_parquet, CsvOptions, Dataset, Value};
     pub use crate::error::{Error, Result};
     pub use crate::features::{
-        Columns, DatetimeParts, FeatureHasher, FeatureTransform, FittedTransform, KBinsDiscretizer, KMeans, Log1p,
-        MaxAbsScaler, MinMaxScaler, OneHotEncoder, OrdinalEncoder, PowerTransformer, RobustScaler,
+        Columns, DatetimeParts, FeatureHasher, FeatureTransform, FittedTransform, KBinsDiscretizer, KMeans,
+        Log1p, MaxAbsScaler, MinMaxScaler, OneHotEncoder, OrdinalEncoder, PowerTransformer, RobustScaler,
         SimpleImputer, StandardScaler,
     };
     pub use crate::pipeline::{FittedPipeline, Pipeline};

@@ -16,8 +16,8 @@ mod matrix;
 pub mod table;
 mod value;
 
-pub use dataset::{ClassLabels, Dataset, DesignDataset, Target, TargetKind};
 pub(crate) use dataset::encode_target;
+pub use dataset::{ClassLabels, Dataset, DesignDataset, Target, TargetKind};
 pub use design::{CodeBlock, Csr, Design, Part, NO_CODE};
 pub use io::{csv_batches, parquet_batches, read_csv, read_parquet, BatchIter, CsvOptions};
 pub use matrix::{into_matrix, to_matrix};

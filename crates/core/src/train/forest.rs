@@ -323,9 +323,9 @@ fn fit_trees<T: Send>(
                 let mut counts = vec![0.0; n_rows];
                 for _ in 0..data.n_bootstrap {
                     let row = if data.unweighted {
-                        rng.below(n_rows)
+                        rng.index(n_rows)
                     } else {
-                        let u = rng.uniform() * total;
+                        let u = rng.unit() * total;
                         cumulative.partition_point(|c| *c <= u).min(n_rows - 1)
                     };
                     if let Some(c) = counts.get_mut(row) {

@@ -411,6 +411,7 @@ mod tests {
                 l2: 1.0 / (0.7 * w.sum()),
                 cache: Mutex::new(None),
                 cancel: None,
+                evaluations: Arc::new(AtomicUsize::new(0)),
             };
             let p = Array1::from_iter((0..outputs * 3).map(|i| 0.3 * (i as f64) - 0.4));
             let (_, g) = objective.compute(&p);
@@ -427,6 +428,35 @@ mod tests {
                     g[i]
                 );
             }
+        }
+    }
+
+    /// A tolerance below what floating point can reach used to make argmin's line search
+    /// cycle forever; the evaluation budget stops it, not converged, at a good optimum.
+    #[test]
+    fn unreachable_tolerance_stops_instead_of_hanging() {
+        let rows: Vec<[f64; 2]> = (0..200)
+            .map(|i| {
+                let t = f64::from(i) / 200.0;
+                [(t * 12.9).sin() * 3.0 + t, (t * 7.3).cos() * 40.0]
+            })
+            .collect();
+        let x = Design::from_dense(Array2::from_shape_fn((200, 2), |(i, j)| rows[i][j]));
+        let y = Array1::from_iter((0..200).map(|i| usize::from((i * 37) % 11 < 6)));
+        let problem = LogisticProblem {
+            x: &x,
+            y: y.view(),
+            weights: None,
+            n_classes: 2,
+            c: 1.0,
+            fit_intercept: true,
+        };
+        let loose = solve(&problem, 10_000, 1e-6).unwrap();
+        let tight = solve(&problem, 1_000_000, 0.0).unwrap();
+        assert!(!tight.converged);
+        assert!(tight.iterations < 1_000_000);
+        for (a, b) in loose.coef.iter().zip(tight.coef.iter()) {
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
         }
     }
 }

@@ -24,53 +24,7 @@ const EPSILON: f64 = f64::EPSILON;
 // random numbers
 // ---------------------------------------------------------------------------
 
-/// SplitMix64 (Steele, Lea and Flood, 2014): the generator of the tree learner, written
-/// here so a seed's trees never change with a dependency's version.
-#[derive(Debug, Clone)]
-pub(crate) struct TreeRng {
-    state: u64,
-}
-
-impl TreeRng {
-    /// A generator seeded with `seed`.
-    pub(crate) fn new(seed: u64) -> Self {
-        TreeRng { state: seed }
-    }
-
-    /// A generator for stream `index` of `seed` (e.g. one per tree of a forest): the
-    /// streams of different indices are unrelated.
-    pub(crate) fn stream(seed: u64, index: u64) -> Self {
-        let mut base = TreeRng::new(seed);
-        let a = base.next_u64();
-        let mut mix = TreeRng::new(index.wrapping_add(0xD1B5_4A32_D192_ED03));
-        TreeRng::new(a ^ mix.next_u64())
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..bound` (`bound >= 1`), without modulo bias (Lemire's method).
-    pub(crate) fn below(&mut self, bound: usize) -> usize {
-        let bound = (bound as u64).max(1);
-        let threshold = bound.wrapping_neg() % bound;
-        loop {
-            let product = u128::from(self.next_u64()) * u128::from(bound);
-            if (product as u64) >= threshold {
-                return (product >> 64) as usize;
-            }
-        }
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub(crate) fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+pub(crate) use crate::rng::SplitMix64 as TreeRng;
 
 // ---------------------------------------------------------------------------
 // parameter types
@@ -1265,7 +1219,7 @@ impl Builder<'_> {
         while f_i > n_total && (n_visited < max_features || n_visited <= n_found + n_drawn) {
             n_visited += 1;
             let span = f_i - n_found - n_drawn;
-            let mut f_j = n_drawn + self.rng.below(span);
+            let mut f_j = n_drawn + self.rng.index(span);
             if f_j < n_known {
                 self.features.swap(n_drawn, f_j);
                 n_drawn += 1;

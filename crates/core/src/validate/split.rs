@@ -50,6 +50,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub(crate) use crate::rng::SplitMix64;
 
 // ---------------------------------------------------------------------------------------
 // Folds and the splitter trait
@@ -233,53 +234,6 @@ pub fn order_by_time(timestamps: &[i64]) -> Vec<usize> {
     let mut pairs: Vec<(i64, usize)> = timestamps.iter().copied().zip(0..).collect();
     pairs.sort_unstable();
     pairs.into_iter().map(|(_, row)| row).collect()
-}
-
-/// SplitMix64 (Steele, Lea and Flood, 2014): small, fast, and good enough to shuffle rows;
-/// written here so the folds of a seed never change with a dependency's version.
-#[derive(Debug, Clone)]
-pub(crate) struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> Self {
-        SplitMix64 { state: seed }
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..bound` (`bound >= 1`), without modulo bias: Lemire's
-    /// multiply-and-shift with rejection.
-    pub(crate) fn below(&mut self, bound: u64) -> u64 {
-        let bound = bound.max(1);
-        let threshold = bound.wrapping_neg() % bound;
-        loop {
-            let product = u128::from(self.next_u64()) * u128::from(bound);
-            if (product as u64) >= threshold {
-                return (product >> 64) as u64;
-            }
-        }
-    }
-
-    /// Fisher–Yates shuffle.
-    /// Uniform in `[0, 1)` with 53 random bits.
-    pub(crate) fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
-        for last in (1..items.len()).rev() {
-            let pick = self.below(last as u64 + 1) as usize;
-            items.swap(last, pick);
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
