@@ -235,6 +235,14 @@ def test_progress_callback_sees_every_task(cancer):
     assert calls[-1][4] is not None  # the best mean score once a candidate completed
 
 
+def test_progress_true_draws_a_tqdm_bar(cancer, capsys):
+    pytest.importorskip("tqdm")
+    X, y = cancer
+    ms.GridSearch(ours_logistic(), {"trainer__C": [0.1, 1.0]}, cv=3, progress=True).fit(X, y)
+    err = capsys.readouterr().err
+    assert "search" in err and "6/6" in err
+
+
 def test_progress_callback_errors_do_not_stop_the_search(cancer, monkeypatch):
     import sys
 
