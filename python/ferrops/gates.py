@@ -185,7 +185,7 @@ def metric_direction(metric: str) -> str | None:
     return _core.metric_direction(metric)
 
 
-def _number(value: Any, where: str) -> float | None:
+def _number(value: Any, where: str) -> float | str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -194,12 +194,11 @@ def _number(value: Any, where: str) -> float | None:
     if math.isnan(v):
         return None  # JSON null: NaN on the Rust side
     if math.isinf(v):
-        # JSON has no infinity; every bound is finite, so the largest double compares alike.
-        return math.copysign(1.7976931348623157e308, v)
+        return "inf" if v > 0 else "-inf"  # JSON has no infinity; the Rust side reads these
     return v
 
 
-def _metric_set(values: Mapping[str, Any], where: str) -> dict[str, float | None]:
+def _metric_set(values: Mapping[str, Any], where: str) -> dict[str, float | str | None]:
     return {str(k): _number(v, f"{where}[{k!r}]") for k, v in values.items()}
 
 
@@ -438,7 +437,7 @@ class ModelMetrics:
         return dict(self.slices[key])
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form of the Rust ``SlicedMetrics`` (NaN as None)."""
+        """The JSON form of the Rust ``SlicedMetrics`` (NaN as None, infinities as ``"inf"``/``"-inf"``)."""
         return json.loads(json.dumps(self._data))
 
     def to_pandas(self) -> Any:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from os import PathLike
@@ -85,10 +86,30 @@ def _plain(value: Any, where: str) -> Any:
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
-        return float(value)
+        value = float(value)
+        if not math.isfinite(value):
+            raise InvalidParameterError(
+                f"invalid parameter {where}={value!r}: must be a finite number (leave a bound out, or None, "
+                "for no bound)"
+            )
+        return value
     if isinstance(value, str):
         return value
     raise InvalidParameterError(f"invalid parameter {where}={value!r}: use a number, a string, a bool or None")
+
+
+def _is(value: Any, target: float) -> bool:
+    """True if ``value`` is a real number equal to ``target`` (an infinity)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value) == target
+
+
+def _field(name: str, value: Any) -> Any:
+    """A schema field's value made JSON-ready (numpy scalars and arrays included)."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, Iterable) and not isinstance(value, str):
+        return [_plain(v, name) for v in value]
+    return _plain(value, name)
 
 
 def _severity(severity: str) -> str:
@@ -117,8 +138,17 @@ class Expectation:
         record = dict(record)
         record.setdefault("mostly", 1.0)
         record.setdefault("severity", "error")
-        # Check it through the Rust schema checks, so Python and Rust agree on validity.
-        _core.schema_check(json.dumps({"expectations": [record]}))
+        # Check it through the Rust schema checks, so Python and Rust agree on validity;
+        # the message names the expectation, not the one-expectation schema used to check it.
+        try:
+            _core.schema_check(json.dumps({"expectations": [record]}))
+        except InvalidParameterError as e:
+            check = record.get("check")
+            text = str(e)
+            prefix = f"invalid parameter `schema` = expectations[0] ({check}): "
+            reason = text[len(prefix) :] if text.startswith(prefix) else text
+            where = f" on column {record['column']!r}" if "column" in record else ""
+            raise InvalidParameterError(f"invalid expectation `{check}`{where}: {reason}") from None
         self._record = record
 
     @property
@@ -165,8 +195,9 @@ class ColumnExpectations:
         self, min: float | None = None, max: float | None = None, *, mostly: float = 1.0, severity: str = "error"
     ) -> Expectation:
         """Present values lie in ``[min, max]`` (``expect_column_values_to_be_between``);
-        a ``None`` bound is open."""
-        fields = {k: _plain(v, k) for k, v in (("min", min), ("max", max)) if v is not None}
+        a ``None`` bound (or ``min=-inf``, ``max=inf``) is open."""
+        bounds = (("min", min, -math.inf), ("max", max, math.inf))
+        fields = {k: _plain(v, k) for k, v, open_end in bounds if v is not None and not _is(v, open_end)}
         return self._make("between", mostly, severity, **fields)
 
     def in_set(self, values: Iterable[Any], *, mostly: float = 1.0, severity: str = "error") -> Expectation:
@@ -200,6 +231,9 @@ class TableExpectations:
         self, min: int | None = None, max: int | None = None, *, severity: str = "error"
     ) -> Expectation:
         """Between ``min`` and ``max`` rows, inclusive (``expect_table_row_count_to_be_between``)."""
+        for name, value in (("min", min), ("max", max)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0):
+                raise InvalidParameterError(f"invalid parameter {name}={value!r}: a row count is a whole number >= 0")
         record: dict[str, Any] = {"check": "row_count_between"}
         record.update({k: _plain(v, k) for k, v in (("min", min), ("max", max)) if v is not None})
         record["severity"] = _severity(severity)
@@ -254,7 +288,7 @@ class Schema:
     """What a table is expected to look like: row count, columns, expectations.
 
     Make one with :func:`infer_schema`, :meth:`Schema.load`, :meth:`Schema.from_dict`,
-    :meth:`Schema.from_json` or :meth:`Schema.from_yaml`. A schema is immutable: the
+    :meth:`Schema.from_json` or :meth:`Schema.from_yaml`; ``Schema()`` is the empty schema. A schema is immutable: the
     ``with_*`` methods return a new one. Its dict form is the file format.
 
     Examples
@@ -272,8 +306,12 @@ class Schema:
 
     __slots__ = ("_dict", "_json")
 
-    def __init__(self, canonical_json: str) -> None:
-        # Private: the canonical JSON from the Rust layer.
+    def __init__(self, canonical_json: str | None = None) -> None:
+        # ``Schema()`` is the empty schema (no columns, no bounds, no expectations), to
+        # build on with ``with_column``/``with_expectations``. The argument is private:
+        # the canonical JSON from the Rust layer.
+        if canonical_json is None:
+            canonical_json = _core.schema_check("{}")
         self._json = canonical_json
         self._dict: dict[str, Any] = json.loads(canonical_json)
 
@@ -299,10 +337,10 @@ class Schema:
         options = {
             "max_domain_size": int(max_domain_size),
             "infer_ranges": bool(infer_ranges),
-            "range_margin": float(range_margin),
-            "null_margin": float(null_margin),
+            "range_margin": _plain(range_margin, "range_margin"),
+            "null_margin": _plain(null_margin, "null_margin"),
             "min_rows": None if min_rows is None else int(min_rows),
-            "quantiles": [float(q) for q in quantiles],
+            "quantiles": [_plain(q, "quantiles") for q in quantiles],
             "top_values": int(top_values),
         }
         return cls(_core.infer_schema(to_arrow(X), json.dumps(options)))
@@ -402,11 +440,17 @@ class Schema:
         ``domain=[...]``, ``required=False``, ``max_null_fraction=0.1``...), or the column
         added (then ``type`` is required)."""
         data = self.to_dict()
+        fields = {k: _field(k, v) for k, v in fields.items()}
         for c in data["columns"]:
             if c["name"] == name:
                 c.update(fields)
                 break
         else:
+            if "type" not in fields:
+                raise InvalidParameterError(
+                    f"column {name!r} is not in the schema: to add it, give its type=, one of "
+                    "'int', 'float', 'bool', 'string', 'timestamp', 'date'"
+                )
             data["columns"].append({"name": name, **fields})
         return Schema.from_dict(data)
 
@@ -422,7 +466,10 @@ class Schema:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        cols = ", ".join(f"{c['name']}: {c['type']}" for c in self._dict["columns"])
+        columns = self._dict["columns"]
+        cols = ", ".join(f"{c['name']}: {c['type']}" for c in columns[:12])
+        if len(columns) > 12:
+            cols += f", ... ({len(columns)} columns)"
         n = len(self._dict.get("expectations", []))
         return f"Schema({cols}; {n} expectation(s))"
 

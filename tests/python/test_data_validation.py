@@ -413,3 +413,82 @@ def test_editing_in_python() -> None:
     with pytest.raises(KeyError):
         schema.column("nope")
     assert schema != wider and schema == fo.Schema.from_dict(schema.to_dict())
+
+
+def test_non_finite_numbers_give_clear_errors_or_open_bounds() -> None:
+    frame = pd.DataFrame({"x": [1.0, 5.0, 50.0]})
+    # An infinite end of `between` is an open bound, as None is.
+    assert expect.column("x").between(0, math.inf) == expect.column("x").between(0)
+    assert expect.column("x").between(-np.inf, 10) == expect.column("x").between(max=10)
+    report = fo.validate(frame, expectations=[expect.column("x").between(0, np.inf)])
+    assert report.passed
+    for make in (
+        lambda: expect.column("x").between(math.inf, 10),
+        lambda: expect.column("x").between(0, math.nan),
+        lambda: expect.column("x").not_null(mostly=math.nan),
+        lambda: expect.column("x").in_set([1.0, math.nan]),
+        lambda: fo.infer_schema(frame, quantiles=[0.5, math.nan]),
+        lambda: fo.infer_schema(frame, range_margin=math.inf),
+    ):
+        with pytest.raises(fo.InvalidParameterError, match="finite number"):
+            make()
+
+
+def test_in_set_of_large_integers_is_exact() -> None:
+    # 2**53 + 1 is 2**53 as a float64; ids must not match their neighbours.
+    frame = pd.DataFrame({"id": np.array([2**53 + 1, 7], dtype=np.int64)})
+    report = fo.validate(frame, expectations=[expect.column("id").in_set([2**53, 7])])
+    (anomaly,) = report.anomalies
+    assert anomaly["examples"] == [str(2**53 + 1)]
+    assert fo.validate(frame, expectations=[expect.column("id").in_set(np.array([2**53 + 1, 7]))]).passed
+
+
+def test_empty_schema_and_editing_columns() -> None:
+    empty = fo.Schema()
+    assert empty.columns == [] and empty.expectations == []
+    wide = fo.infer_schema(pd.DataFrame({f"c{i}": [i] for i in range(30)}))
+    assert repr(wide).endswith("c11: int, ... (30 columns); 0 expectation(s))")
+    assert empty == fo.Schema.from_dict({})
+    with pytest.raises(fo.InvalidParameterError, match="give its type="):
+        empty.with_column("age", min=0)
+    schema = empty.with_column("age", type="int", min=np.int64(0), max=np.float64(120.0)).with_column(
+        "country", type="string", domain=np.array(["DE", "FR"])
+    )
+    assert schema.column("age")["min"] == 0 and schema.column("age")["max"] == 120
+    assert schema.column("country")["domain"] == ["DE", "FR"]
+    report = schema.validate(pd.DataFrame({"age": [30, 130], "country": ["DE", "BR"]}))
+    assert [a["check"] for a in report.anomalies] == ["range", "domain"]
+    with pytest.raises(fo.InvalidParameterError, match="finite number"):
+        schema.with_column("age", max=math.inf)
+
+
+def test_duplicate_column_names_cannot_be_inferred() -> None:
+    table = pa.table([pa.array([1, 2]), pa.array([3, 4])], names=["a", "a"])
+    with pytest.raises(fo.DataError, match="two columns named `a`"):
+        fo.infer_schema(table)
+
+
+def test_expectation_errors_name_the_expectation() -> None:
+    with pytest.raises(fo.InvalidParameterError, match=r"^invalid expectation `between` on column 'x': min 5"):
+        expect.column("x").between(5, 1)
+    with pytest.raises(fo.InvalidParameterError, match=r"^invalid expectation `matches` on column 'x'"):
+        expect.column("x").matches("(")
+    with pytest.raises(fo.InvalidParameterError, match=r"^invalid expectation `unique_key`: give at least one"):
+        expect.unique_key([])
+    for bad in (-1, 1.5, True):
+        with pytest.raises(fo.InvalidParameterError, match="a row count is a whole number >= 0"):
+            expect.table().row_count_between(bad, 10)
+    assert expect.table().row_count_between(np.int64(1), 10).to_dict()["min"] == 1
+
+
+def test_categoricals_have_their_values_type() -> None:
+    train = pd.DataFrame({"grade": pd.Categorical([1, 2, 2, 3]), "tier": pd.Categorical(["a", "b", "a", "b"])})
+    schema = fo.infer_schema(train)
+    assert schema.column("grade")["type"] == "int" and schema.column("tier")["type"] == "string"
+    assert (schema.column("grade")["min"], schema.column("grade")["max"]) == (1, 3)
+    assert schema.validate(train).passed
+    report = schema.validate(pd.DataFrame({"grade": pd.Categorical([1, 7]), "tier": pd.Categorical(["a", "c"])}))
+    assert [(a["column"], a["check"], a["examples"]) for a in report.anomalies] == [
+        ("grade", "range", ["7"]),
+        ("tier", "domain", ["c"]),
+    ]

@@ -111,8 +111,27 @@ def test_missing_and_nan_metrics_fail():
     assert report.checks[0]["candidate"] is None
     report = gate.evaluate({"roc_auc": np.float64(0.8)}, baseline={"roc_auc": np.nan})
     assert "baseline's roc_auc is NaN" in one_check(gate, {"roc_auc": 0.8}, {"roc_auc": np.nan})["reason"]
-    # Infinity crosses (JSON has none) and fails a bound.
-    assert not fo.ModelGate([fo.threshold("log_loss", upper=1.0)]).evaluate({"log_loss": math.inf}).passed
+    # Infinity crosses (JSON has none) and fails a bound, saying so plainly.
+    report = fo.ModelGate([fo.threshold("log_loss", upper=1.0)]).evaluate({"log_loss": math.inf})
+    assert not report.passed
+    assert report.checks[0]["reason"] == "inf is above the upper bound 1"
+    assert fo.ModelGate([fo.threshold("r2", upper=1.0)]).evaluate({"r2": -math.inf}).passed
+    # Metrics sets from Rust carry infinities as "inf"; ModelMetrics reads and passes them on.
+    metrics = fo.gates.ModelMetrics({"overall": {"metrics": {"mape": "inf", "mae": None}}})
+    assert metrics.overall["mape"] == math.inf and math.isnan(metrics.overall["mae"])
+    gate = fo.ModelGate([fo.threshold("mape", upper=1.0)])
+    assert gate.evaluate(metrics).checks[0]["reason"] == "inf is above the upper bound 1"
+
+
+def test_scikit_learn_scorer_names_need_no_direction():
+    # cross_validate / GridSearch report `neg_log_loss` (higher is better, as every scorer).
+    assert fo.gates.metric_direction("neg_log_loss") == "higher_is_better"
+    assert fo.gates.metric_direction("neg_mean_absolute_error") == "higher_is_better"
+    assert fo.gates.metric_direction("log_loss") == "lower_is_better"
+    gate = fo.ModelGate([fo.threshold("neg_log_loss", change_absolute=0.0)])
+    assert gate.to_dict()["thresholds"][0]["change"]["direction"] == "higher_is_better"
+    assert gate.evaluate({"neg_log_loss": -0.30}, baseline={"neg_log_loss": -0.35}).passed
+    assert not gate.evaluate({"neg_log_loss": -0.40}, baseline={"neg_log_loss": -0.35}).passed
 
 
 def test_no_champion_skips_change_checks_and_says_so():

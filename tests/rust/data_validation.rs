@@ -862,3 +862,75 @@ fn million_rows_timing() {
     let report = validate(&schema, &t).unwrap();
     println!("infer {inferred:?}, validate {:?}: {report}", start.elapsed());
 }
+
+#[test]
+fn in_set_compares_large_integers_exactly() {
+    // 2^53 + 1 rounds to 2^53 as f64: an id check must still tell them apart.
+    let big = (1i64 << 53) + 1;
+    let table = batch(vec![("id", Arc::new(Int64Array::from(vec![big, 7])) as ArrayRef)]);
+    let near = Schema::new().with_expectation(expect::column("id").in_set([1i64 << 53, 7]));
+    let report = validate(&near, &table).unwrap();
+    let a = only(&report, Check::InSet);
+    assert_eq!(a.unexpected_count, Some(1));
+    assert_eq!(a.examples, vec![big.to_string()]);
+    // Exact members, and a whole float and a numeric string, still match.
+    let exact = Schema::new().with_expectation(expect::column("id").in_set([
+        ferrops::validate::data::Scalar::Int(big),
+        ferrops::validate::data::Scalar::Str("7".into()),
+    ]));
+    assert!(validate(&exact, &table).unwrap().anomalies.is_empty());
+    let float = Schema::new().with_expectation(expect::column("id").in_set([big as f64, 7.0]));
+    assert_eq!(validate(&float, &table).unwrap().anomalies.len(), 1);
+    // Unsigned 64-bit beyond i64::MAX.
+    let u = batch(vec![(
+        "u",
+        Arc::new(arrow::array::UInt64Array::from(vec![u64::MAX, 1])) as ArrayRef,
+    )]);
+    let s = Schema::new().with_expectation(expect::column("u").in_set([1i64]));
+    let a = validate(&s, &u).unwrap();
+    assert_eq!(only(&a, Check::InSet).examples, vec![u64::MAX.to_string()]);
+}
+
+#[test]
+fn duplicate_column_names_cannot_be_inferred() {
+    let schema = Arc::new(arrow::datatypes::Schema::new(vec![
+        arrow::datatypes::Field::new("a", arrow::datatypes::DataType::Int64, false),
+        arrow::datatypes::Field::new("a", arrow::datatypes::DataType::Int64, false),
+    ]));
+    let col: ArrayRef = Arc::new(Int64Array::from(vec![1, 2]));
+    let table = RecordBatch::try_new(schema, vec![col.clone(), col]).unwrap();
+    let err = Schema::infer(&table, &InferOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::InvalidData(_)), "{err}");
+    assert!(err.to_string().contains("two columns named `a`"), "{err}");
+}
+
+#[test]
+fn categoricals_of_integers_are_int_columns() {
+    use arrow::datatypes::Int32Type;
+    let keys = arrow::array::Int32Array::from(vec![0, 1, 1]);
+    let values: ArrayRef = Arc::new(Int64Array::from(vec![10, 20]));
+    let cat: ArrayRef = Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values).unwrap());
+    let schema = Schema::infer(&batch(vec![("c", cat.clone())]), &InferOptions::default()).unwrap();
+    let c = schema.column("c").unwrap();
+    assert_eq!(c.logical_type, LogicalType::Int);
+    assert_eq!((c.min, c.max), (Some(10.0), Some(20.0)));
+    assert_eq!(c.stats.as_ref().unwrap().distinct_count, 2);
+    assert!(validate(&schema, &batch(vec![("c", cat)]))
+        .unwrap()
+        .anomalies
+        .is_empty());
+    // A categorical value out of range is a `range` anomaly, not a `type` one.
+    let keys = arrow::array::Int32Array::from(vec![0, 1]);
+    let values: ArrayRef = Arc::new(Int64Array::from(vec![10, 99]));
+    let wide: ArrayRef = Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values).unwrap());
+    let report = validate(&schema, &batch(vec![("c", wide)])).unwrap();
+    assert_eq!(only(&report, Check::Range).examples, vec!["99"]);
+    let s = Schema::new().with_expectation(expect::column("c").in_set([10i64]));
+    let keys = arrow::array::Int32Array::from(vec![0, 1]);
+    let values: ArrayRef = Arc::new(Int64Array::from(vec![10, 99]));
+    let wide: ArrayRef = Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values).unwrap());
+    assert_eq!(
+        only(&validate(&s, &batch(vec![("c", wide)])).unwrap(), Check::InSet).unexpected_count,
+        Some(1)
+    );
+}

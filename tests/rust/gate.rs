@@ -605,6 +605,75 @@ fn compute_metrics_rejects_bad_names() {
 }
 
 #[test]
+fn malformed_outcomes_are_errors_not_panics() {
+    let err = |o: &Outcomes, m: &str| compute_metrics(o, &[m]).unwrap_err().to_string();
+    // One probability column for two classes: `roc_auc` reads column 1.
+    let narrow = Outcomes::Classes {
+        y_true: vec![0, 1],
+        y_pred: vec![0, 1],
+        proba: Some(Array2::from_shape_vec((2, 1), vec![0.2, 0.7]).unwrap()),
+        n_classes: 2,
+    };
+    assert!(err(&narrow, "roc_auc").contains("1 columns for n_classes = 2"));
+    let out_of_range = Outcomes::Classes {
+        y_true: vec![0, 3],
+        y_pred: vec![0, 1],
+        proba: None,
+        n_classes: 2,
+    };
+    assert!(err(&out_of_range, "accuracy").contains("class code 3"));
+}
+
+#[test]
+fn scikit_learn_scorer_names_are_higher_is_better() {
+    // cross_validate reports `neg_log_loss`: a gate on it needs no explicit direction.
+    let g = gate(vec![Threshold::new("neg_log_loss").change_absolute(0.0)]);
+    assert_eq!(
+        g.thresholds()[0].resolved_direction(),
+        Some(Direction::HigherIsBetter)
+    );
+    let r = g
+        .evaluate(
+            &set(&[("neg_log_loss", -0.30)]),
+            Some(&set(&[("neg_log_loss", -0.35)])),
+        )
+        .unwrap();
+    assert!(r.passed, "{r}");
+    let r = g
+        .evaluate(
+            &set(&[("neg_log_loss", -0.40)]),
+            Some(&set(&[("neg_log_loss", -0.35)])),
+        )
+        .unwrap();
+    assert!(!r.passed, "{r}");
+}
+
+#[test]
+fn infinite_metric_values_cross_json_as_text() {
+    let m: SlicedMetrics =
+        serde_json::from_str(r#"{"overall": {"metrics": {"mape": "inf", "r2": "-inf", "mae": null}}}"#)
+            .unwrap();
+    assert_eq!(m.overall.metrics.get("mape"), Some(f64::INFINITY));
+    assert_eq!(m.overall.metrics.get("r2"), Some(f64::NEG_INFINITY));
+    assert!(m.overall.metrics.get("mae").unwrap().is_nan());
+    // ...and are written back the same way, so a round trip keeps them.
+    let text = serde_json::to_string(&m).unwrap();
+    assert!(
+        text.contains(r#""mape":"inf""#) && text.contains(r#""mae":null"#),
+        "{text}"
+    );
+    let back: SlicedMetrics = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.overall.metrics.get("r2"), Some(f64::NEG_INFINITY));
+    let bad = serde_json::from_str::<SlicedMetrics>(r#"{"overall": {"metrics": {"mae": "0.5"}}}"#);
+    assert!(bad.unwrap_err().to_string().contains("`mae`"));
+    let r = gate(vec![Threshold::new("mape").upper(1.0)])
+        .evaluate_sliced(&m, None)
+        .unwrap();
+    assert!(!r.passed);
+    assert!(r.checks[0].reason.contains("inf is above"), "{r}");
+}
+
+#[test]
 fn evaluate_pipeline_overall_and_per_slice() {
     let table = common::classification_table(300, 7);
     let fitted = Pipeline::new()

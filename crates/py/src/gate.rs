@@ -1,7 +1,7 @@
 //! `ferrops::validate::gate` as `_core` functions. Gates, metric sets and reports
 //! cross as the JSON form of the Rust structs (`Gate`, `SlicedMetrics`, `GateReport`),
 //! so the Python wrapper (`ferrops.gates`) and a Rust user configure the same thing;
-//! in metric sets, JSON `null` stands for NaN.
+//! in metric sets, JSON `null` stands for NaN and `"inf"` / `"-inf"` for infinities.
 
 use ferrops::validate::gate::{self, Direction, Gate, SlicedMetrics};
 use pyo3::prelude::*;

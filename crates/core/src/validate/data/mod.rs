@@ -43,8 +43,9 @@
 //!
 //! Logical types come from the Arrow type: [`LogicalType::Int`] (signed and unsigned
 //! integers), [`LogicalType::Float`] (floats and decimals), [`LogicalType::Bool`],
-//! [`LogicalType::String`] (`Utf8`, `LargeUtf8`, `Utf8View`, and dictionaries of strings,
-//! such as pandas categoricals), [`LogicalType::Timestamp`] and [`LogicalType::Date`].
+//! [`LogicalType::String`] (`Utf8`, `LargeUtf8`, `Utf8View`), [`LogicalType::Timestamp`]
+//! and [`LogicalType::Date`]; a dictionary (a pandas or polars categorical) has the type
+//! of its values, so a categorical of strings is `string` and one of integers `int`.
 //! A column of another type (binary, list, struct) cannot be inferred (an error names it).
 //!
 //! Accepted in place of the schema's type: an integer column where `float` is expected
@@ -54,6 +55,10 @@
 //! Everything else is a `type` anomaly, including a float column where `int` is expected
 //! (TFDV does the same) and a string column where a number is expected; the value checks
 //! of a column with a `type` anomaly are skipped.
+//!
+//! Numbers: `range` and `between` compare in `f64` (bounds are `f64`), so integers beyond
+//! 2^53 compare after rounding to the nearest `f64`; `in_set` and the uniqueness checks
+//! compare integer columns exactly.
 //!
 //! # Missing values
 //!

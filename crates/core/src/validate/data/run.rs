@@ -243,7 +243,7 @@ fn check_column(schema: &Schema, column: &ColumnSchema, table: &RecordBatch) -> 
     }
 
     match column.logical_type {
-        LogicalType::Int | LogicalType::Float => check_numeric(column, raw, &severity, &mut out)?,
+        LogicalType::Int | LogicalType::Float => check_numeric(column, &decoded(raw)?, &severity, &mut out)?,
         LogicalType::String => {
             let s = severity(Check::Domain);
             if let (Some(domain), true) = (&column.domain, s != Severity::Ignore) {
@@ -646,7 +646,18 @@ fn in_set(
                 }
             }
         }
-        Some(LogicalType::Int | LogicalType::Float) => {
+        Some(LogicalType::Int) => {
+            // Exact, not through f64: ids beyond 2^53 must not match their neighbours.
+            let allowed: FxHashSet<i128> = values.iter().filter_map(int_scalar).collect();
+            for v in int_values(array)?.into_iter().flatten() {
+                present += 1;
+                if !allowed.contains(&v) {
+                    bad += 1;
+                    note(v.to_string(), &mut examples);
+                }
+            }
+        }
+        Some(LogicalType::Float) => {
             let allowed: FxHashSet<u64> = values
                 .iter()
                 .filter_map(|v| match v {
@@ -699,6 +710,43 @@ fn in_set(
         examples,
         "outside the set",
     )))
+}
+
+/// A whole `f64` as an exact integer.
+fn whole(f: f64) -> Option<i128> {
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e38).then_some(f as i128)
+}
+
+/// An `in_set` value as an integer, when it is one (`3`, `3.0`, `"3"`).
+fn int_scalar(v: &Scalar) -> Option<i128> {
+    match v {
+        Scalar::Int(i) => Some(i128::from(*i)),
+        Scalar::Float(f) => whole(*f),
+        Scalar::Str(s) => {
+            let s = s.trim();
+            s.parse::<i128>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(whole))
+        }
+        Scalar::Bool(_) => None,
+    }
+}
+
+/// The values of an integer column, exactly (unsigned 64-bit included).
+fn int_values(array: &ArrayRef) -> Result<Vec<Option<i128>>> {
+    if matches!(array.data_type(), DataType::UInt64) {
+        return Ok(array
+            .as_primitive::<UInt64Type>()
+            .iter()
+            .map(|v| v.map(i128::from))
+            .collect());
+    }
+    let ints = cast_with_options(array, &DataType::Int64, &CastOptions::default())?;
+    Ok(ints
+        .as_primitive::<Int64Type>()
+        .iter()
+        .map(|v| v.map(i128::from))
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ pub enum LogicalType {
     Float,
     /// Booleans.
     Bool,
-    /// Strings of any Arrow layout, and dictionaries of strings (categoricals).
+    /// Strings of any Arrow layout (a dictionary, or categorical, has its values' type).
     String,
     /// Timestamps of any unit and time zone.
     Timestamp,
@@ -62,10 +62,8 @@ impl LogicalType {
         match data_type {
             DataType::Boolean => Some(LogicalType::Bool),
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(LogicalType::String),
-            DataType::Dictionary(_, value) => match LogicalType::of(value) {
-                Some(LogicalType::String) => Some(LogicalType::String),
-                _ => None,
-            },
+            // Categoricals take their values' type (pandas categoricals of strings or of ints).
+            DataType::Dictionary(_, value) => LogicalType::of(value),
             DataType::Timestamp(_, _) => Some(LogicalType::Timestamp),
             DataType::Date32 | DataType::Date64 => Some(LogicalType::Date),
             dt if dt.is_integer() => Some(LogicalType::Int),
@@ -431,6 +429,7 @@ impl Schema {
     /// # Errors
     ///
     /// [`Error::EmptyInput`] for a table without rows or columns,
+    /// [`Error::InvalidData`] for two columns of the same name,
     /// [`Error::ColumnType`] for a column of a type the schema cannot describe (binary,
     /// nested, all-null `Null`), [`Error::InvalidParameter`] for invalid options.
     pub fn infer(table: &RecordBatch, options: &InferOptions) -> Result<Schema> {
@@ -446,6 +445,13 @@ impl Schema {
             });
         }
         let schema = table.schema();
+        let mut names = HashSet::new();
+        if let Some(field) = schema.fields().iter().find(|f| !names.insert(f.name().as_str())) {
+            return Err(Error::InvalidData(format!(
+                "the table has two columns named `{}`; a schema lists each column once: rename or drop one",
+                field.name()
+            )));
+        }
         let columns = schema
             .fields()
             .par_iter()

@@ -141,6 +141,25 @@ impl Outcomes {
                 p.map(|p| format!(", {p} probability rows")).unwrap_or_default()
             )));
         }
+        if let Outcomes::Classes {
+            y_true,
+            y_pred,
+            proba,
+            n_classes,
+        } = self
+        {
+            if let Some(cols) = proba.as_ref().map(|p| p.ncols()).filter(|c| c != n_classes) {
+                return Err(Error::InvalidData(format!(
+                    "the probabilities have {cols} columns for n_classes = {n_classes}: give one column per class, \
+                     in class-code order"
+                )));
+            }
+            if let Some(code) = y_true.iter().chain(y_pred).find(|&&c| c >= *n_classes) {
+                return Err(Error::InvalidData(format!(
+                    "class code {code} is out of range for n_classes = {n_classes}: codes run from 0 to n_classes - 1"
+                )));
+            }
+        }
         Ok(())
     }
 }

@@ -61,16 +61,23 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// The usual direction of a metric computed by [`evaluate_pipeline`], by name;
-    /// `None` for a name it does not know (`example_count` has no direction either).
+    /// The usual direction of a metric computed by [`evaluate_pipeline`], by name, or of
+    /// a scikit-learn scorer name of [`Scorer`](crate::validate::cv::Scorer) (the names
+    /// `cross_validate` and the searches report): every scorer is higher-is-better, the
+    /// losses being negated (`neg_log_loss`). `None` for a name it does not know
+    /// (`example_count` has no direction either).
     ///
     /// ```
     /// use ferrops::validate::gate::Direction;
     /// assert_eq!(Direction::of_metric("roc_auc"), Some(Direction::HigherIsBetter));
     /// assert_eq!(Direction::of_metric("log_loss"), Some(Direction::LowerIsBetter));
+    /// assert_eq!(Direction::of_metric("neg_log_loss"), Some(Direction::HigherIsBetter));
     /// assert_eq!(Direction::of_metric("my_metric"), None);
     /// ```
     pub fn of_metric(metric: &str) -> Option<Direction> {
+        if crate::validate::cv::Scorer::parse(metric).is_ok() {
+            return Some(Direction::HigherIsBetter);
+        }
         let higher = [
             "accuracy",
             "balanced_accuracy",
@@ -506,7 +513,7 @@ impl Gate {
                     .map(|s| SliceSpec::parse(s))
                     .collect::<Result<Vec<_>>>()?
             };
-            let mut seen: Vec<String> = Vec::new();
+            let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
             for spec in &specs {
                 let keys: Vec<String> = match spec {
                     SliceSpec::Overall => vec![OVERALL.to_string()],
@@ -530,7 +537,7 @@ impl Gate {
                     continue;
                 }
                 for key in keys {
-                    if seen.contains(&key) {
+                    if !seen.insert(key.clone()) {
                         continue;
                     }
                     let Some(slice) = candidate.get(&key) else {
@@ -539,12 +546,10 @@ impl Gate {
                             &key,
                             format!("slice `{key}` is not in the candidate's metrics"),
                         ));
-                        seen.push(key);
                         continue;
                     };
                     let base = baseline.map(|b| b.get(&key));
                     checks.extend(check_slice(threshold, &key, slice, base));
-                    seen.push(key);
                 }
             }
         }
@@ -761,19 +766,59 @@ fn change_check(
 
 /// Named metric values of one model on one set of rows: `metric name -> value`.
 ///
-/// In JSON a map of numbers; `null` reads as NaN (JSON has no NaN).
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(transparent)]
+/// In JSON a map of numbers; since JSON has neither NaN nor infinity, NaN is written
+/// `null` and infinities `"inf"` / `"-inf"`, and read back the same way (`"Infinity"`
+/// reads too).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricSet {
     values: BTreeMap<String, f64>,
 }
 
+impl Serialize for MetricSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.values.len()))?;
+        for (name, &v) in &self.values {
+            if v.is_nan() {
+                map.serialize_entry(name, &None::<f64>)?;
+            } else if v.is_infinite() {
+                map.serialize_entry(name, if v > 0.0 { "inf" } else { "-inf" })?;
+            } else {
+                map.serialize_entry(name, &v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// A metric value as JSON can hold it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum JsonValue {
+    Number(f64),
+    Text(String),
+}
+
 impl<'de> Deserialize<'de> for MetricSet {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        let raw = BTreeMap::<String, Option<f64>>::deserialize(deserializer)?;
-        Ok(MetricSet {
-            values: raw.into_iter().map(|(k, v)| (k, v.unwrap_or(f64::NAN))).collect(),
-        })
+        let raw = BTreeMap::<String, Option<JsonValue>>::deserialize(deserializer)?;
+        let mut values = BTreeMap::new();
+        for (name, value) in raw {
+            let v = match value {
+                Some(JsonValue::Number(v)) => v,
+                None => f64::NAN,
+                Some(JsonValue::Text(text)) => match text.trim().parse::<f64>() {
+                    Ok(v) if !v.is_finite() => v,
+                    _ => {
+                        return Err(serde::de::Error::custom(format!(
+                            "metric `{name}` = {text:?}: a metric value is a number, null (NaN), \"inf\" or \"-inf\""
+                        )))
+                    }
+                },
+            };
+            values.insert(name, v);
+        }
+        Ok(MetricSet { values })
     }
 }
 
@@ -969,5 +1014,54 @@ impl fmt::Display for GateReport {
             writeln!(f, "  note: {n}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::cv::Scorer;
+
+    /// The gate's metric names and the scorer names of `validate::cv` are two tables; this
+    /// keeps them in step: every gate metric (but `example_count`) is a scorer, or a loss
+    /// whose scorer is its `neg_` form, and the directions agree.
+    #[test]
+    fn gate_metrics_agree_with_scikit_learn_scorers() {
+        let negated = [
+            ("log_loss", "neg_log_loss"),
+            ("brier_score", "neg_brier_score"),
+            ("mae", "neg_mean_absolute_error"),
+            ("mse", "neg_mean_squared_error"),
+            ("rmse", "neg_root_mean_squared_error"),
+            ("mape", "neg_mean_absolute_percentage_error"),
+            ("median_absolute_error", "neg_median_absolute_error"),
+        ];
+        for &name in METRIC_NAMES.iter().filter(|&&n| n != "example_count") {
+            match negated.iter().find(|(gate, _)| *gate == name) {
+                Some((_, scorer)) => {
+                    assert!(Scorer::parse(scorer).is_ok(), "{scorer}");
+                    assert_eq!(
+                        Direction::of_metric(name),
+                        Some(Direction::LowerIsBetter),
+                        "{name}"
+                    );
+                }
+                None => {
+                    assert!(Scorer::parse(name).is_ok(), "{name} is no scikit-learn scorer");
+                    assert_eq!(
+                        Direction::of_metric(name),
+                        Some(Direction::HigherIsBetter),
+                        "{name}"
+                    );
+                }
+            }
+        }
+        for scorer in Scorer::ALL {
+            assert_eq!(
+                Direction::of_metric(scorer.name()),
+                Some(Direction::HigherIsBetter)
+            );
+        }
+        assert_eq!(Direction::of_metric("example_count"), None);
     }
 }
