@@ -30,7 +30,8 @@
 //! use ferrops::validate::split::StratifiedKFold;
 //!
 //! # fn main() -> ferrops::Result<()> {
-//! let x: Vec<f64> = (0..40).map(|i| f64::from(i) + if i % 2 == 0 { 0.5 } else { 0.0 }).collect();
+//! // Two well-separated groups of x, one per label.
+//! let x: Vec<f64> = (0..40).map(|i| f64::from(i) + if i < 20 { 0.0 } else { 100.0 }).collect();
 //! let y: Vec<&str> = (0..40).map(|i| if i < 20 { "low" } else { "high" }).collect();
 //! let table = RecordBatch::try_from_iter([
 //!     ("x", Arc::new(Float64Array::from(x)) as _),
