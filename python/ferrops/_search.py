@@ -87,7 +87,7 @@ def _column(table: Any, name: str | None) -> np.ndarray | None:
         return None
     if name not in table.schema.names:
         raise _core.SchemaError(f"column `{name}` not found; the table has columns {table.schema.names}")
-    return np.asarray(table.column(name).to_pylist())
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False))
 
 
 def _folds(cv: Any, table: Any, target: str, classifier: bool, groups: Any) -> list[tuple[np.ndarray, np.ndarray]]:
