@@ -525,7 +525,7 @@ pub struct SearchResults {
     pub rank_by: Scorer,
     /// One trial per candidate, in candidate order.
     pub trials: Vec<Trial>,
-    /// Whether the search was cancelled before every task finished.
+    /// Whether the search was cancelled before every task (and the refit) finished.
     pub interrupted: bool,
     /// The best candidate fitted on all rows, when asked for and the search completed.
     pub refitted: Option<FittedPipeline>,
@@ -637,7 +637,7 @@ pub fn search(
         model: "search".into(),
         reason: "a search task panicked".into(),
     })?;
-    let interrupted = folds_of.iter().flatten().any(Option::is_none);
+    let mut interrupted = folds_of.iter().flatten().any(Option::is_none);
     let mut trials: Vec<Trial> = candidates
         .iter()
         .zip(folds_of)
@@ -672,7 +672,15 @@ pub fn search(
                 .get(best.index)
                 .map(|c| &c.pipeline)
                 .ok_or_else(|| Error::InvalidData("best candidate out of range".into()))?;
-            Some(pipeline.fit_weighted(&prepared.table, &prepared.target, prepared.weights().cloned())?)
+            // Cancelled while refitting: the ranked trials still stand.
+            match pipeline.fit_weighted(&prepared.table, &prepared.target, prepared.weights().cloned()) {
+                Ok(fitted) => Some(fitted),
+                Err(Error::Cancelled) => {
+                    interrupted = true;
+                    None
+                }
+                Err(e) => return Err(e),
+            }
         }
         _ => None,
     };
