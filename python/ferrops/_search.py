@@ -390,6 +390,8 @@ class _Search:
         finished are kept and ranked (``interrupted_`` is True, a warning says so, and
         nothing is refitted). Returns self."""
         base = _as_pipeline(self.estimator)
+        for stale in ("best_estimator_", "classes_"):  # from an earlier fit of this object
+            self.__dict__.pop(stale, None)
         names, single = _scoring(self.scoring)
         rank_by = None
         if isinstance(self.refit, str):
