@@ -6,7 +6,7 @@ learned attributes end in ``_``, ``get_params``/``set_params``, ``transform``,
 pandas, polars, pyarrow (through the Arrow PyCapsule interface) and numpy input.
 """
 
-from . import gates, metrics, model_selection, validation
+from . import gates, metrics, model_selection, store, validation
 from ._core import (
     DataError,
     FerropsError,
@@ -16,6 +16,8 @@ from ._core import (
     NotFittedError,
     SchemaError,
     TrainingError,
+    StoreError,
+    ConflictError,
     __version__,
     read_csv,
     read_parquet,
@@ -24,6 +26,7 @@ from ._kmeans import KMeans
 from .gates import GateReport, ModelGate, ModelMetrics, Threshold, evaluate, threshold
 from .model_selection import GridSearch, RandomSearch, cross_validate
 from .pipeline import Pipeline, Trainer, load
+from .store import Entity, Feature, FeatureStore, FeatureView
 from .preprocess import (
     Cast,
     Clip,
@@ -88,7 +91,11 @@ __all__ = [
     "col",
     "DataError",
     "DatetimeParts",
+    "Entity",
+    "Feature",
     "FeatureHasher",
+    "FeatureStore",
+    "FeatureView",
     "KBinsDiscretizer",
     "Log1p",
     "MaxAbsScaler",
@@ -116,6 +123,8 @@ __all__ = [
     "StandardScaler",
     "Trainer",
     "TrainingError",
+    "StoreError",
+    "ConflictError",
     "__version__",
     "load",
     "metrics",

@@ -131,6 +131,55 @@ pub enum Error {
     /// (in Python: Ctrl-C). Nothing was written.
     #[error("cancelled before it finished")]
     Cancelled,
+    /// A name (of a feature view, entity, feature or column) that the store cannot use:
+    /// empty, too long, or trying to leave the store (`..`, `/`, `\\`, absolute paths).
+    #[error("invalid {what} name {name:?}: {reason}")]
+    InvalidName {
+        /// What the name is for (`feature view`, `entity`, …).
+        what: &'static str,
+        /// The name as given.
+        name: String,
+        /// Why it is refused and what is allowed.
+        reason: String,
+    },
+    /// A definition (entity, feature view) that the store does not hold.
+    #[error("{what} `{name}` is not registered; registered: {available:?}")]
+    NotRegistered {
+        /// `entity` or `feature view`.
+        what: &'static str,
+        /// The name asked for.
+        name: String,
+        /// The names that are registered.
+        available: Vec<String>,
+    },
+    /// A definition is inconsistent (unknown entity, duplicate names, a change that
+    /// existing data cannot follow).
+    #[error("{what} `{name}`: {reason}")]
+    Definition {
+        /// `entity` or `feature view`.
+        what: &'static str,
+        /// Its name.
+        name: String,
+        /// What is wrong and how to mend it.
+        reason: String,
+    },
+    /// Another writer committed first; nothing of this write was stored. Retry it.
+    #[error("write to `{view}` conflicted with a concurrent commit ({reason}); nothing was written: retry the write")]
+    Conflict {
+        /// The feature view.
+        view: String,
+        /// What the storage layer reported.
+        reason: String,
+    },
+    /// The storage backend (Delta log, object store, data files) failed or holds
+    /// something unreadable.
+    #[error("store `{location}`: {reason}")]
+    Store {
+        /// The table, file or URI involved.
+        location: String,
+        /// What went wrong and, where known, how to mend it.
+        reason: String,
+    },
 }
 
 /// The broad family of an [`Error`], used to pick the Python exception class.
@@ -152,6 +201,10 @@ pub enum ErrorKind {
     Training,
     /// Cancelled (Python: `KeyboardInterrupt`).
     Cancelled,
+    /// Feature store definitions, names and storage.
+    Store,
+    /// A concurrent commit won; the write can be retried.
+    Conflict,
 }
 
 impl Error {
@@ -172,6 +225,9 @@ impl Error {
             }
             Error::Training { .. } => ErrorKind::Training,
             Error::Cancelled => ErrorKind::Cancelled,
+            Error::InvalidName { .. } => ErrorKind::InvalidParameter,
+            Error::NotRegistered { .. } | Error::Definition { .. } | Error::Store { .. } => ErrorKind::Store,
+            Error::Conflict { .. } => ErrorKind::Conflict,
         }
     }
 

@@ -38,6 +38,7 @@ pub mod error;
 pub mod features;
 pub mod pipeline;
 pub mod preprocess;
+pub mod store;
 mod rng;
 pub mod train;
 pub mod validate;

@@ -48,6 +48,18 @@ create_exception!(
     "A file could not be read, written or parsed."
 );
 create_exception!(ferrops, TrainingError, FerropsError, "A solver failed to fit.");
+create_exception!(
+    ferrops,
+    StoreError,
+    FerropsError,
+    "A feature store definition, name or storage operation failed."
+);
+create_exception!(
+    ferrops,
+    ConflictError,
+    StoreError,
+    "A concurrent commit won; nothing of this write was stored: retry it."
+);
 
 /// Map a ferrops error to its Python exception.
 pub fn to_py(e: ferrops::Error) -> PyErr {
@@ -61,6 +73,8 @@ pub fn to_py(e: ferrops::Error) -> PyErr {
         ErrorKind::Io => FerropsIOError::new_err(message),
         ErrorKind::Training => TrainingError::new_err(message),
         ErrorKind::Cancelled => pyo3::exceptions::PyKeyboardInterrupt::new_err(message),
+        ErrorKind::Store => StoreError::new_err(message),
+        ErrorKind::Conflict => ConflictError::new_err(message),
     }
 }
 
@@ -74,6 +88,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("IntegrityError", py.get_type::<IntegrityError>())?;
     m.add("FerropsIOError", py.get_type::<FerropsIOError>())?;
     m.add("TrainingError", py.get_type::<TrainingError>())?;
+    m.add("StoreError", py.get_type::<StoreError>())?;
+    m.add("ConflictError", py.get_type::<ConflictError>())?;
     Ok(())
 }
 

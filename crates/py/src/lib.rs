@@ -11,6 +11,7 @@ mod errors;
 mod gate;
 mod metrics;
 mod split;
+mod store;
 mod validation;
 
 use std::path::PathBuf;
@@ -633,5 +634,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     cv::register(m)?;
     validation::register(m)?;
     gate::register(m)?;
+    store::register(m)?;
     Ok(())
 }

@@ -1,0 +1,489 @@
+//! The feature store: features kept versioned in one place, so training and serving
+//! see the same values.
+//!
+//! Embedded (a directory by default, no server) and on open formats:
+//! - definitions ([`Entity`], [`FeatureView`]) are readable JSON files in the store,
+//!   validated on registration;
+//! - each feature view's rows are a Delta Lake table: every write is an atomic commit
+//!   and a version, readable as of a version or a time, and readable and writable by
+//!   Spark, DuckDB, Polars and the `deltalake` Python package;
+//! - [`FeatureStore::historical_features`] builds point-in-time-correct training sets;
+//! - [`FeatureStore::materialize`] fills an online snapshot that
+//!   [`FeatureStore::online_features`] serves from memory, with the TTL enforced exactly
+//!   as offline;
+//! - every write stores per-feature statistics with its version.
+//!
+//! Layout of a store (a local directory or an `s3://` prefix):
+//!
+//! ```text
+//! _ferrops/entities/<entity>.json         definitions
+//! _ferrops/feature_views/<view>.json
+//! _ferrops/statistics/<view>/<version>.json
+//! _ferrops/materialization/<view>.json    the last materialized interval
+//! views/<view>/                           the Delta Lake table (_delta_log + Parquet)
+//! online/<view>/                          the online snapshot
+//! ```
+//!
+//! ```
+//! use std::sync::Arc;
+//! use arrow::array::{Array, Float64Array, Int64Array, TimestampMicrosecondArray};
+//! use arrow::record_batch::RecordBatch;
+//! use ferrops::store::{Entity, Feature, FeatureStore, FeatureView, ValueType, WriteMode};
+//!
+//! # fn main() -> ferrops::Result<()> {
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = FeatureStore::open(dir.path().to_str().unwrap())?;
+//! store.register_entity(&Entity::new("driver", "driver_id", ValueType::Int64))?;
+//! store.register_feature_view(&FeatureView::new(
+//!     "driver_stats",
+//!     ["driver"],
+//!     "event_timestamp",
+//!     vec![Feature::new("conv_rate", ValueType::Float64)],
+//! ))?;
+//! let day = 86_400_000_000_i64; // µs
+//! let rows = RecordBatch::try_from_iter([
+//!     ("driver_id", Arc::new(Int64Array::from(vec![1, 1, 2])) as _),
+//!     ("event_timestamp", Arc::new(TimestampMicrosecondArray::from(vec![day, 3 * day, day]).with_timezone("UTC")) as _),
+//!     ("conv_rate", Arc::new(Float64Array::from(vec![0.1, 0.3, 0.5])) as _),
+//! ])?;
+//! store.write("driver_stats", &rows, WriteMode::Append)?;
+//!
+//! // Labels at day 2: driver 1 sees its day-1 value, not the later one.
+//! let labels = RecordBatch::try_from_iter([
+//!     ("driver_id", Arc::new(Int64Array::from(vec![1, 2, 3])) as _),
+//!     ("event_timestamp", Arc::new(TimestampMicrosecondArray::from(vec![2 * day; 3]).with_timezone("UTC")) as _),
+//! ])?;
+//! let training = store.historical_features(&labels, &["driver_stats:conv_rate"])?;
+//! let rate = training.column_by_name("conv_rate").unwrap();
+//! let rate = rate.as_any().downcast_ref::<Float64Array>().unwrap();
+//! assert_eq!(rate.value(0), 0.1);
+//! assert_eq!(rate.value(1), 0.5);
+//! assert!(rate.is_null(2)); // no row for driver 3
+//! # Ok(()) }
+//! ```
+
+mod blob;
+pub mod definitions;
+mod historical;
+pub mod names;
+pub mod online;
+pub(crate) mod pit;
+mod table;
+
+use arrow::array::{Array, ArrayRef, RecordBatch};
+use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use definitions::{Entity, Feature, FeatureView, ValueType};
+pub use historical::{HistoricalOptions, TrainingSet, ViewVersion};
+
+pub use table::{HistoryEntry, WriteMode};
+
+use self::blob::Blob;
+use self::names::{check_name, check_view_name};
+use self::table::ViewTable;
+use crate::error::{Error, Result};
+
+/// Which version of a feature view's table to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AsOf {
+    /// The latest version.
+    #[default]
+    Latest,
+    /// A table version (see [`FeatureStore::history`]).
+    Version(u64),
+    /// The version current at this time (ms since the epoch, UTC).
+    TimestampMillis(i64),
+}
+
+/// What a write committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteResult {
+    /// The view.
+    pub view: String,
+    /// The table version the write created.
+    pub version: u64,
+    /// Rows written.
+    pub rows: usize,
+    /// The mode.
+    pub mode: WriteMode,
+}
+
+/// An embedded feature store on a directory or object storage. Cheap to share
+/// between threads (`&self` everywhere).
+#[derive(Debug)]
+pub struct FeatureStore {
+    blob: Blob,
+    uri: String,
+}
+
+const ENTITIES: &str = "_ferrops/entities";
+const VIEWS: &str = "_ferrops/feature_views";
+
+fn to_json<T: Serialize>(value: &T) -> Result<Bytes> {
+    serde_json::to_vec_pretty(value)
+        .map(Bytes::from)
+        .map_err(|e| Error::Serialization(e.to_string()))
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(location: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Store {
+        location: location.to_string(),
+        reason: format!("not a valid definition ({e}); fix or remove the file"),
+    })
+}
+
+/// The current time in µs since the epoch.
+pub(crate) fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+impl FeatureStore {
+    /// Open (creating if needed) the store at `uri`: a local directory, a `file://` URL,
+    /// or `s3://bucket/prefix` (endpoint, region and credentials from the usual
+    /// `AWS_*` environment variables, e.g. `AWS_ENDPOINT_URL` for S3-compatible
+    /// servers, `AWS_ALLOW_HTTP=true` for plain-HTTP ones).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if a local directory cannot be created, [`Error::Store`] for an
+    /// unsupported scheme or an unusable S3 configuration.
+    pub fn open(uri: &str) -> Result<FeatureStore> {
+        let blob = Blob::open(uri)?;
+        Ok(FeatureStore {
+            blob,
+            uri: uri.to_string(),
+        })
+    }
+
+    /// The URI the store was opened with.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    // ---------------------------------------------------------------- definitions
+
+    /// Register an entity, or re-register it with new description, tags or owner.
+    /// Changing the join keys of an entity that a feature view uses is refused.
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`], [`Error::Definition`].
+    pub fn register_entity(&self, entity: &Entity) -> Result<()> {
+        entity.validate()?;
+        let path = format!("{ENTITIES}/{}.json", entity.name);
+        if let Some(existing) = self.blob.get(&path)? {
+            let existing: Entity = from_json(&path, &existing)?;
+            if existing.join_keys != entity.join_keys {
+                let users: Vec<String> = self
+                    .feature_views()?
+                    .into_iter()
+                    .filter(|v| v.entities.contains(&entity.name))
+                    .map(|v| v.name)
+                    .collect();
+                if !users.is_empty() {
+                    return Err(Error::Definition {
+                        what: "entity",
+                        name: entity.name.clone(),
+                        reason: format!(
+                            "its join keys cannot change while feature views {users:?} use it; register a new entity"
+                        ),
+                    });
+                }
+            }
+        }
+        self.blob.put(&path, to_json(entity)?)
+    }
+
+    /// Register a feature view and create its (empty) table. Re-registering the same
+    /// view is a no-op; description, tags, owner and TTL may change; a change of keys,
+    /// timestamps or features is refused (add nullable features with
+    /// [`FeatureStore::add_features`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`], [`Error::NotRegistered`] (unknown entity),
+    /// [`Error::Definition`], [`Error::Store`].
+    pub fn register_feature_view(&self, view: &FeatureView) -> Result<()> {
+        let entities = self.entity_map()?;
+        view.validate(&entities)?;
+        let path = format!("{VIEWS}/{}.json", view.name);
+        let table = ViewTable::new(&self.blob, &view.name)?;
+        if let Some(existing) = self.blob.get(&path)? {
+            let existing: FeatureView = from_json(&path, &existing)?;
+            let same_shape = existing.entities == view.entities
+                && existing.timestamp_field == view.timestamp_field
+                && existing.created_timestamp_field == view.created_timestamp_field
+                && existing.features == view.features;
+            if !same_shape {
+                return Err(Error::Definition {
+                    what: "feature view",
+                    name: view.name.clone(),
+                    reason: "it is registered with other entities, timestamps or features; its data has that shape. \
+                             Add nullable features with add_features, or register the new shape under a new name"
+                        .into(),
+                });
+            }
+        }
+        if !self.blob.block_on(table.exists())? {
+            let schema = view.table_schema(&entities)?;
+            self.blob
+                .block_on(table.create(&schema, view.description.as_deref()))?;
+        }
+        self.blob.put(&path, to_json(view)?)
+    }
+
+    /// Add nullable features to a registered view (schema evolution, explicit): the
+    /// definition and the table schema gain the columns; earlier rows read as null.
+    /// Returns the new table version.
+    ///
+    /// # Errors
+    /// [`Error::Definition`] if a name is taken, [`Error::Store`].
+    pub fn add_features(&self, view: &str, features: Vec<Feature>) -> Result<u64> {
+        let mut definition = self.feature_view(view)?;
+        let entities = self.entity_map()?;
+        let mut extended = definition.clone();
+        extended.features.extend(features.iter().cloned());
+        extended.validate(&entities)?;
+        let table = ViewTable::new(&self.blob, view)?;
+        let version = self.blob.block_on(table.add_columns(&features))?;
+        definition.features = extended.features;
+        self.blob
+            .put(&format!("{VIEWS}/{view}.json"), to_json(&definition)?)?;
+        Ok(version)
+    }
+
+    /// The registered entities, by name.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if a definition file is unreadable.
+    pub fn entities(&self) -> Result<Vec<Entity>> {
+        Ok(self.entity_map()?.into_values().collect())
+    }
+
+    fn entity_map(&self) -> Result<BTreeMap<String, Entity>> {
+        let mut out = BTreeMap::new();
+        for file in self.blob.list_names(ENTITIES)? {
+            let Some(name) = file.strip_suffix(".json") else {
+                continue;
+            };
+            if check_name("entity", name).is_err() {
+                continue;
+            }
+            let path = format!("{ENTITIES}/{file}");
+            if let Some(bytes) = self.blob.get(&path)? {
+                let entity: Entity = from_json(&path, &bytes)?;
+                out.insert(entity.name.clone(), entity);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One registered entity.
+    ///
+    /// # Errors
+    /// [`Error::NotRegistered`].
+    pub fn entity(&self, name: &str) -> Result<Entity> {
+        check_name("entity", name)?;
+        let mut map = self.entity_map()?;
+        map.remove(name).ok_or_else(|| Error::NotRegistered {
+            what: "entity",
+            name: name.to_string(),
+            available: map.keys().cloned().collect(),
+        })
+    }
+
+    /// The registered feature views, by name.
+    ///
+    /// # Errors
+    /// [`Error::Store`] if a definition file is unreadable.
+    pub fn feature_views(&self) -> Result<Vec<FeatureView>> {
+        let mut out = Vec::new();
+        for file in self.blob.list_names(VIEWS)? {
+            let Some(name) = file.strip_suffix(".json") else {
+                continue;
+            };
+            if check_view_name(name).is_err() {
+                continue;
+            }
+            let path = format!("{VIEWS}/{file}");
+            if let Some(bytes) = self.blob.get(&path)? {
+                out.push(from_json(&path, &bytes)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One registered feature view.
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`], [`Error::NotRegistered`].
+    pub fn feature_view(&self, name: &str) -> Result<FeatureView> {
+        check_view_name(name)?;
+        let path = format!("{VIEWS}/{name}.json");
+        match self.blob.get(&path)? {
+            Some(bytes) => from_json(&path, &bytes),
+            None => Err(Error::NotRegistered {
+                what: "feature view",
+                name: name.to_string(),
+                available: self.feature_views()?.into_iter().map(|v| v.name).collect(),
+            }),
+        }
+    }
+
+    // ---------------------------------------------------------------- offline data
+
+    /// Write rows to a feature view as one atomic commit (a new table version).
+    ///
+    /// The batch must hold exactly the view's columns: its join keys and event
+    /// timestamp (no nulls), the created timestamp if the view has one, and every
+    /// feature, each of its declared type. Strings of any Arrow layout and timestamps
+    /// of any unit and zone are accepted (naive timestamps are UTC; stored as µs UTC).
+    /// [`WriteMode::Upsert`] replaces stored rows with the same keys and event
+    /// timestamp. Concurrent appends both land; a concurrent overwrite or upsert that
+    /// loses gets [`Error::Conflict`] and writes nothing.
+    ///
+    /// # Errors
+    /// [`Error::ColumnNotFound`] / [`Error::ColumnType`] naming the column (nothing is
+    /// written), [`Error::InvalidValue`] for a null key or timestamp,
+    /// [`Error::Definition`] for a column the view does not have, [`Error::Conflict`],
+    /// [`Error::Store`].
+    pub fn write(&self, view: &str, batch: &RecordBatch, mode: WriteMode) -> Result<WriteResult> {
+        let definition = self.feature_view(view)?;
+        let entities = self.entity_map()?;
+        let schema = definition.table_schema(&entities)?;
+        let batch = conform_input(&definition, &schema, batch)?;
+        let keys: Vec<String> = definition
+            .join_keys(&entities)?
+            .into_iter()
+            .map(|k| k.name)
+            .collect();
+        let table = ViewTable::new(&self.blob, view)?;
+        let version = self
+            .blob
+            .block_on(table.write(&batch, mode, &keys, &definition.timestamp_field))?;
+        Ok(WriteResult {
+            view: view.to_string(),
+            version,
+            rows: batch.num_rows(),
+            mode,
+        })
+    }
+
+    /// Every row of a view as of a version or time (upserted rows resolved: the table
+    /// holds no superseded rows). Rows are in write order.
+    ///
+    /// # Errors
+    /// [`Error::NotRegistered`], [`Error::Store`] (unknown version, corrupted file).
+    pub fn read(&self, view: &str, as_of: AsOf) -> Result<RecordBatch> {
+        let definition = self.feature_view(view)?;
+        let table = ViewTable::new(&self.blob, view)?;
+        self.blob.block_on(async {
+            let loaded = table.load_as_of(as_of).await?;
+            table.read_all(&loaded, Some(&definition.timestamp_field)).await
+        })
+    }
+
+    /// The latest table version of a view.
+    ///
+    /// # Errors
+    /// [`Error::NotRegistered`], [`Error::Store`].
+    pub fn version(&self, view: &str) -> Result<u64> {
+        self.feature_view(view)?;
+        let table = ViewTable::new(&self.blob, view)?;
+        self.blob
+            .block_on(async { Ok(table.load(None).await?.version().unwrap_or(0) as u64) })
+    }
+
+    /// The commits of a view's table, oldest first: version, time, operation, rows.
+    ///
+    /// # Errors
+    /// [`Error::NotRegistered`], [`Error::Store`].
+    pub fn history(&self, view: &str) -> Result<Vec<HistoryEntry>> {
+        self.feature_view(view)?;
+        let table = ViewTable::new(&self.blob, view)?;
+        self.blob.block_on(table.history())
+    }
+}
+
+/// Check `batch` against the view's table schema and convert it to that schema.
+fn conform_input(view: &FeatureView, schema: &SchemaRef, batch: &RecordBatch) -> Result<RecordBatch> {
+    let input = batch.schema();
+    for field in input.fields() {
+        if schema.field_with_name(field.name()).is_err() {
+            return Err(Error::Definition {
+                what: "feature view",
+                name: view.name.clone(),
+                reason: format!(
+                    "the batch has column `{}` that the view does not have (columns: {:?}); drop it, or add it with add_features",
+                    field.name(),
+                    schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>()
+                ),
+            });
+        }
+    }
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        let array = crate::data::table::column(batch, field.name())?;
+        let expected = ValueType::from_arrow(field.data_type());
+        let found = ValueType::from_arrow(array.data_type());
+        if found != expected {
+            return Err(Error::column_type(
+                field.name(),
+                expected.map(|t| t.name()).unwrap_or("?"),
+                array.data_type(),
+            ));
+        }
+        let converted = to_stored(array, field.data_type(), field.name())?;
+        if !field.is_nullable() && converted.null_count() > 0 {
+            let row = (0..converted.len()).find(|&i| converted.is_null(i)).unwrap_or(0);
+            return Err(Error::InvalidValue {
+                column: field.name().clone(),
+                row,
+                value: "null".into(),
+                hint: "join keys and the event timestamp may not be null; drop or fill those rows".into(),
+            });
+        }
+        columns.push(converted);
+    }
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns,
+        &options,
+    )?)
+}
+
+/// Convert an array to the stored type (strings to Utf8, timestamps to µs UTC; naive
+/// timestamps are taken as UTC).
+pub(crate) fn to_stored(array: &ArrayRef, target: &DataType, name: &str) -> Result<ArrayRef> {
+    if array.data_type() == target {
+        return Ok(array.clone());
+    }
+    let source = match (array.data_type(), target) {
+        // Naive → UTC: reinterpret, then convert the unit.
+        (DataType::Timestamp(unit, None), DataType::Timestamp(_, Some(_))) => {
+            arrow::compute::cast(array, &DataType::Timestamp(*unit, Some(definitions::UTC.into())))?
+        }
+        _ => array.clone(),
+    };
+    arrow::compute::cast(&source, target)
+        .map_err(|e| Error::column_type(name, format!("{target} ({e})"), array.data_type()))
+}
+
+/// Timestamps (any unit/zone, dates) as µs since the epoch UTC.
+pub(crate) fn to_micros(array: &ArrayRef, name: &str) -> Result<Vec<Option<i64>>> {
+    let target = DataType::Timestamp(TimeUnit::Microsecond, Some(definitions::UTC.into()));
+    let converted = match array.data_type() {
+        DataType::Timestamp(_, _) => to_stored(array, &target, name)?,
+        DataType::Date32 | DataType::Date64 => {
+            let naive = arrow::compute::cast(array, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
+            to_stored(&naive, &target, name)?
+        }
+        other => return Err(Error::column_type(name, "a timestamp or date", other)),
+    };
+    let micros = converted
+        .as_any()
+        .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
+        .ok_or_else(|| Error::column_type(name, "timestamp", converted.data_type()))?;
+    Ok(micros.iter().collect())
+}

@@ -1,0 +1,681 @@
+//! One feature view's Delta Lake table: create, commit writes (append, overwrite,
+//! upsert), list the data files of a version, read them, and list the history.
+//!
+//! deltalake-core is used without DataFusion: it owns the transaction log, atomic
+//! commits, conflict detection and time travel; the data files are written by its
+//! `RecordBatchWriter` and read here with the `parquet` crate. Upserts are
+//! copy-on-write: the files holding rows with an upserted (keys, event timestamp) are
+//! rewritten without them in the same commit that adds the new rows, so every Delta
+//! reader (Spark, DuckDB, Polars, `deltalake`) sees the upserted table.
+//!
+//! Every data file we add carries the Add-action tag `ferrops.write_order`: the table
+//! version it was written for. Point-in-time ties (same keys, same event and created
+//! timestamps) go to the later write, and a rewritten file keeps its original order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
+use arrow::compute::filter_record_batch;
+use arrow::datatypes::SchemaRef;
+use arrow::row::{RowConverter, SortField};
+use bytes::Bytes;
+use deltalake_core::kernel::engine::arrow_conversion::{TryIntoArrow, TryIntoKernel};
+use deltalake_core::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
+use deltalake_core::kernel::{Action, Add};
+use deltalake_core::protocol::{DeltaOperation, SaveMode};
+use deltalake_core::writer::{DeltaWriter, RecordBatchWriter};
+use deltalake_core::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStore};
+use futures::TryStreamExt;
+use object_store::ObjectStoreExt;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use rustc_hash::FxHashSet;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::blob::Blob;
+use crate::error::{Error, Result};
+
+/// The Add-action tag holding a file's write order.
+pub(crate) const WRITE_ORDER_TAG: &str = "ferrops.write_order";
+
+/// How a write combines with the rows already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteMode {
+    /// Add the rows; earlier rows stay.
+    Append,
+    /// Replace every stored row.
+    Overwrite,
+    /// Replace stored rows with the same join keys and event timestamp, add the rest.
+    Upsert,
+}
+
+impl WriteMode {
+    /// `append`, `overwrite` or `upsert`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WriteMode::Append => "append",
+            WriteMode::Overwrite => "overwrite",
+            WriteMode::Upsert => "upsert",
+        }
+    }
+
+    /// Parse [`WriteMode::name`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`].
+    pub fn parse(name: &str) -> Result<WriteMode> {
+        match name {
+            "append" => Ok(WriteMode::Append),
+            "overwrite" => Ok(WriteMode::Overwrite),
+            "upsert" => Ok(WriteMode::Upsert),
+            _ => Err(Error::param(
+                "mode",
+                name,
+                "one of \"append\", \"overwrite\", \"upsert\"",
+            )),
+        }
+    }
+}
+
+/// One data file of a table version.
+#[derive(Debug, Clone)]
+pub(crate) struct DataFile {
+    /// Path relative to the table root.
+    pub(crate) path: String,
+    /// Rows, if the log has statistics.
+    pub(crate) num_records: Option<usize>,
+    /// The write order tag (0 for files written by other engines).
+    pub(crate) write_order: u64,
+    /// Modification time (ms), the secondary order for untagged files.
+    pub(crate) modification_time: i64,
+    /// Event-timestamp range in µs from the file statistics, widened by 1 ms because
+    /// Delta statistics keep timestamps at millisecond precision.
+    pub(crate) event_range: Option<(i64, i64)>,
+}
+
+/// One commit of a table, as `history` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Table version.
+    pub version: u64,
+    /// Commit time, ms since the epoch (UTC).
+    pub timestamp_ms: Option<i64>,
+    /// The Delta operation (`CREATE TABLE`, `WRITE`, `MERGE`, …).
+    pub operation: String,
+    /// `append`, `overwrite` or `upsert` for ferrops writes; the Delta mode otherwise.
+    pub mode: Option<String>,
+    /// Rows in the files this commit added (when the log has statistics).
+    pub rows_added: u64,
+    /// Data files added.
+    pub files_added: u64,
+    /// Data files removed.
+    pub files_removed: u64,
+    /// Rows of the input batch (ferrops writes).
+    pub rows_written: Option<u64>,
+    /// The engine that wrote the commit.
+    pub engine: Option<String>,
+}
+
+/// A deltalake error as a store error, conflicts as [`Error::Conflict`].
+pub(crate) fn delta_error(view: &str, e: DeltaTableError) -> Error {
+    match &e {
+        DeltaTableError::Transaction {
+            source:
+                TransactionError::CommitConflict(_)
+                | TransactionError::VersionAlreadyExists(_)
+                | TransactionError::MaxCommitAttempts(_),
+        }
+        | DeltaTableError::VersionAlreadyExists(_) => Error::Conflict {
+            view: view.to_string(),
+            reason: e.to_string(),
+        },
+        _ => Error::Store {
+            location: format!("feature view `{view}`"),
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// A feature view's table.
+#[derive(Debug, Clone)]
+pub(crate) struct ViewTable {
+    pub(crate) view: String,
+    pub(crate) url: Url,
+}
+
+impl ViewTable {
+    pub(crate) fn new(blob: &Blob, view: &str) -> Result<ViewTable> {
+        Ok(ViewTable {
+            view: view.to_string(),
+            url: blob.url_of(&format!("views/{view}"))?,
+        })
+    }
+
+    fn err(&self, e: DeltaTableError) -> Error {
+        delta_error(&self.view, e)
+    }
+
+    /// Load the latest version, or the one given.
+    pub(crate) async fn load(&self, version: Option<u64>) -> Result<DeltaTable> {
+        let mut builder = DeltaTableBuilder::from_url(self.url.clone()).map_err(|e| self.err(e))?;
+        if let Some(v) = version {
+            builder = builder.with_version(v);
+        }
+        builder.load().await.map_err(|e| match e {
+            DeltaTableError::InvalidVersion(v) => Error::Store {
+                location: format!("feature view `{}`", self.view),
+                reason: format!("version {v} does not exist; see history() for the versions"),
+            },
+            e => self.err(e),
+        })
+    }
+
+    /// Load the version current at `timestamp_ms`.
+    pub(crate) async fn load_at(&self, timestamp_ms: i64) -> Result<DeltaTable> {
+        let mut table = self.load(None).await?;
+        let datetime = chrono::DateTime::from_timestamp_millis(timestamp_ms)
+            .ok_or_else(|| Error::param("timestamp", timestamp_ms, "a representable time"))?;
+        table.load_with_datetime(datetime).await.map_err(|e| match e {
+            DeltaTableError::InvalidDateTimeString { .. } | DeltaTableError::InvalidVersion(_) => {
+                Error::Store {
+                    location: format!("feature view `{}`", self.view),
+                    reason: format!(
+                        "the table did not exist yet at {datetime}; see history() for commit times"
+                    ),
+                }
+            }
+            e => self.err(e),
+        })?;
+        Ok(table)
+    }
+
+    /// Load the version `as_of` names.
+    pub(crate) async fn load_as_of(&self, as_of: super::AsOf) -> Result<DeltaTable> {
+        match as_of {
+            super::AsOf::Latest => self.load(None).await,
+            super::AsOf::Version(v) => self.load(Some(v)).await,
+            super::AsOf::TimestampMillis(t) => self.load_at(t).await,
+        }
+    }
+
+    /// Every row of a loaded version, files in write order.
+    pub(crate) async fn read_all(&self, table: &DeltaTable, event: Option<&str>) -> Result<RecordBatch> {
+        let files = self.files_of(table, event).await?;
+        let delta_schema = table.snapshot().map_err(|e| self.err(e))?.schema();
+        let store = table.object_store();
+        let arrow_schema: arrow::datatypes::Schema =
+            delta_schema.as_ref().try_into_arrow().map_err(|e| Error::Store {
+                location: format!("feature view `{}`", self.view),
+                reason: format!("table schema has no Arrow form: {e}"),
+            })?;
+        let mut parts = Vec::with_capacity(files.len());
+        for file in &files {
+            parts.push(read_file(&store, &self.view, &file.path, delta_schema.as_ref(), None).await?);
+        }
+        Ok(arrow::compute::concat_batches(&Arc::new(arrow_schema), &parts)?)
+    }
+
+    /// Add nullable columns (schema evolution). Returns the new version.
+    pub(crate) async fn add_columns(&self, features: &[super::Feature]) -> Result<u64> {
+        let table = self.load(None).await?;
+        let fields: Vec<arrow::datatypes::Field> = features
+            .iter()
+            .map(|f| arrow::datatypes::Field::new(&f.name, f.dtype.arrow_type(), true))
+            .collect();
+        let schema = arrow::datatypes::Schema::new(fields);
+        let delta: deltalake_core::kernel::StructType =
+            (&schema).try_into_kernel().map_err(|e| Error::Store {
+                location: format!("feature view `{}`", self.view),
+                reason: format!("cannot express the new columns in Delta Lake: {e}"),
+            })?;
+        let table = table
+            .add_columns()
+            .with_fields(delta.fields().cloned().collect::<Vec<_>>())
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(table.version().unwrap_or(0) as u64)
+    }
+
+    /// Whether the table has been created.
+    pub(crate) async fn exists(&self) -> Result<bool> {
+        let table = DeltaTableBuilder::from_url(self.url.clone())
+            .map_err(|e| self.err(e))?
+            .build()
+            .map_err(|e| self.err(e))?;
+        table.verify_deltatable_existence().await.map_err(|e| self.err(e))
+    }
+
+    /// Create the table with `schema` (version 0).
+    pub(crate) async fn create(&self, schema: &SchemaRef, description: Option<&str>) -> Result<()> {
+        let delta_schema: deltalake_core::kernel::StructType =
+            schema.as_ref().try_into_kernel().map_err(|e| Error::Store {
+                location: format!("feature view `{}`", self.view),
+                reason: format!("cannot express the schema in Delta Lake: {e}"),
+            })?;
+        let table = DeltaTableBuilder::from_url(self.url.clone())
+            .map_err(|e| self.err(e))?
+            .build()
+            .map_err(|e| self.err(e))?;
+        let mut create = table
+            .create()
+            .with_table_name(&self.view)
+            .with_columns(delta_schema.fields().cloned())
+            .with_save_mode(SaveMode::ErrorIfExists);
+        if let Some(d) = description {
+            create = create.with_comment(d);
+        }
+        create.await.map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Commit `batch` (already in the table schema) with `mode`; `keys` are the join
+    /// key columns and `event` the event-timestamp column (for upserts). Returns the new
+    /// version.
+    pub(crate) async fn write(
+        &self,
+        batch: &RecordBatch,
+        mode: WriteMode,
+        keys: &[String],
+        event: &str,
+    ) -> Result<u64> {
+        let table = self.load(None).await?;
+        let read_version = table.version().unwrap_or(0).max(0) as u64;
+        let order = read_version + 1;
+        let snapshot = table.snapshot().map_err(|e| self.err(e))?;
+        let mut actions: Vec<Action> = Vec::new();
+        let mut removed_files = 0usize;
+        match mode {
+            WriteMode::Append => {}
+            WriteMode::Overwrite => {
+                let files: Vec<_> = table
+                    .get_active_add_actions_by_predicate(None)
+                    .try_collect()
+                    .await
+                    .map_err(|e| self.err(e))?;
+                for file in files {
+                    actions.push(Action::Remove(file.remove_action(true)));
+                    removed_files += 1;
+                }
+            }
+            WriteMode::Upsert => {
+                let (rewrite_actions, removed) = self.rewrite_without(&table, batch, keys, event).await?;
+                actions.extend(rewrite_actions);
+                removed_files = removed;
+            }
+        }
+        if batch.num_rows() > 0 {
+            let mut adds = write_files(&table, batch).await.map_err(|e| self.err(e))?;
+            for add in &mut adds {
+                tag_order(add, order);
+            }
+            actions.extend(adds.into_iter().map(Action::Add));
+        }
+        if actions.is_empty() {
+            return Ok(read_version);
+        }
+        let operation = match mode {
+            WriteMode::Append => DeltaOperation::Write {
+                mode: SaveMode::Append,
+                partition_by: None,
+                predicate: None,
+            },
+            WriteMode::Overwrite => DeltaOperation::Write {
+                mode: SaveMode::Overwrite,
+                partition_by: None,
+                predicate: None,
+            },
+            WriteMode::Upsert => DeltaOperation::Write {
+                mode: SaveMode::Append,
+                partition_by: None,
+                predicate: Some(format!(
+                    "upsert on ({}, {event}): {removed_files} file(s) rewritten",
+                    keys.join(", ")
+                )),
+            },
+        };
+        let properties = CommitProperties::default().with_metadata([
+            ("ferrops.mode".to_string(), serde_json::Value::from(mode.name())),
+            (
+                "ferrops.rows".to_string(),
+                serde_json::Value::from(batch.num_rows() as u64),
+            ),
+        ]);
+        let mut builder = CommitBuilder::from(properties).with_actions(actions);
+        if mode != WriteMode::Append {
+            // A rewrite or overwrite must not silently win over a concurrent commit.
+            builder = builder.with_max_retries(0);
+        }
+        let finalized = builder
+            .build(Some(snapshot), table.log_store(), operation)
+            .await
+            .map_err(|e| self.err(e.into()))?;
+        Ok(finalized.version().max(0) as u64)
+    }
+
+    /// For an upsert: Remove actions for the files holding a row whose (keys, event)
+    /// is in `batch`, and Add actions for those files rewritten without such rows.
+    async fn rewrite_without(
+        &self,
+        table: &DeltaTable,
+        batch: &RecordBatch,
+        keys: &[String],
+        event: &str,
+    ) -> Result<(Vec<Action>, usize)> {
+        let mut columns: Vec<String> = keys.to_vec();
+        columns.push(event.to_string());
+        let new_keys = key_rows(batch, &columns)?;
+        let (converter, new_rows) = new_keys;
+        let wanted: FxHashSet<&[u8]> = (0..new_rows.num_rows()).map(|i| new_rows.row(i).data()).collect();
+        let (min_event, max_event) = event_bounds(batch, event)?;
+        let files = self.files_of(table, Some(event)).await?;
+        let store = table.object_store();
+        let mut actions = Vec::new();
+        let mut removed = 0usize;
+        for file in files {
+            if let (Some((lo, hi)), Some(min_e), Some(max_e)) = (file.event_range, min_event, max_event) {
+                if hi < min_e || lo > max_e {
+                    continue;
+                }
+            }
+            let data = read_file(
+                &store,
+                &self.view,
+                &file.path,
+                table.snapshot().map_err(|e| self.err(e))?.schema().as_ref(),
+                None,
+            )
+            .await?;
+            let schema = data.schema();
+            let mut kept = Vec::new();
+            let mut dropped_any = false;
+            for part in [data] {
+                let arrays: Vec<ArrayRef> = columns
+                    .iter()
+                    .map(|c| {
+                        part.column_by_name(c).cloned().ok_or_else(|| Error::Store {
+                            location: file.path.clone(),
+                            reason: format!("data file has no column `{c}`"),
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                let rows = converter.convert_columns(&arrays)?;
+                let keep: BooleanArray = (0..rows.num_rows())
+                    .map(|i| Some(!wanted.contains(rows.row(i).as_ref())))
+                    .collect();
+                if keep.false_count() > 0 {
+                    dropped_any = true;
+                }
+                kept.push(filter_record_batch(&part, &keep)?);
+            }
+            if !dropped_any {
+                continue;
+            }
+            #[allow(deprecated)]
+            let original = table
+                .get_active_add_actions_by_predicate(None)
+                .try_filter(|f| futures::future::ready(f.path() == file.path))
+                .try_collect::<Vec<_>>()
+                .await
+                .map_err(|e| self.err(e))?;
+            for f in original {
+                actions.push(Action::Remove(f.remove_action(true)));
+            }
+            removed += 1;
+            let remaining = arrow::compute::concat_batches(&schema, &kept)?;
+            if remaining.num_rows() > 0 {
+                let mut adds = write_files(table, &remaining).await.map_err(|e| self.err(e))?;
+                for add in &mut adds {
+                    tag_order(add, file.write_order);
+                    add.modification_time = file.modification_time;
+                }
+                actions.extend(adds.into_iter().map(Action::Add));
+            }
+        }
+        Ok((actions, removed))
+    }
+
+    /// The data files of a loaded version, in write order.
+    pub(crate) async fn files_of(&self, table: &DeltaTable, event: Option<&str>) -> Result<Vec<DataFile>> {
+        let views: Vec<_> = table
+            .get_active_add_actions_by_predicate(None)
+            .try_collect()
+            .await
+            .map_err(|e| self.err(e))?;
+        let mut files: Vec<DataFile> = views
+            .iter()
+            .map(|f| {
+                #[allow(deprecated)]
+                let add = f.add_action();
+                let write_order = add
+                    .tags
+                    .as_ref()
+                    .and_then(|t| t.get(WRITE_ORDER_TAG))
+                    .and_then(|v| v.as_deref())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+                DataFile {
+                    path: f.path().to_string(),
+                    num_records: f.num_records(),
+                    write_order,
+                    modification_time: f.modification_time(),
+                    event_range: event.and_then(|e| stats_event_range(add.stats.as_deref(), e)),
+                }
+            })
+            .collect();
+        files.sort_by(|a, b| {
+            (a.write_order, a.modification_time, &a.path).cmp(&(b.write_order, b.modification_time, &b.path))
+        });
+        Ok(files)
+    }
+
+    /// The commits of the table, oldest first, read from the log.
+    pub(crate) async fn history(&self) -> Result<Vec<HistoryEntry>> {
+        let table = self.load(None).await?;
+        let latest = table.version().unwrap_or(0).max(0) as u64;
+        let log_store = table.log_store();
+        let mut out = Vec::new();
+        for version in 0..=latest {
+            let Some(bytes) = log_store
+                .read_commit_entry(version)
+                .await
+                .map_err(|e| self.err(e))?
+            else {
+                continue; // cleaned up by log retention
+            };
+            out.push(parse_commit(version, &bytes).map_err(|reason| Error::Store {
+                location: format!("feature view `{}` log version {version}", self.view),
+                reason,
+            })?);
+        }
+        Ok(out)
+    }
+}
+
+fn tag_order(add: &mut Add, order: u64) {
+    let tags = add.tags.get_or_insert_with(HashMap::new);
+    tags.insert(WRITE_ORDER_TAG.to_string(), Some(order.to_string()));
+}
+
+async fn write_files(table: &DeltaTable, batch: &RecordBatch) -> Result<Vec<Add>, DeltaTableError> {
+    let mut writer = RecordBatchWriter::for_table(table)?;
+    writer.write(batch.clone()).await?;
+    writer.flush().await
+}
+
+/// Row-encode `columns` of `batch`.
+pub(crate) fn key_rows(batch: &RecordBatch, columns: &[String]) -> Result<(RowConverter, arrow::row::Rows)> {
+    let arrays: Vec<ArrayRef> = columns
+        .iter()
+        .map(|c| crate::data::table::column(batch, c).cloned())
+        .collect::<Result<_>>()?;
+    let converter = RowConverter::new(
+        arrays
+            .iter()
+            .map(|a| SortField::new(a.data_type().clone()))
+            .collect(),
+    )?;
+    let rows = converter.convert_columns(&arrays)?;
+    Ok((converter, rows))
+}
+
+fn event_bounds(batch: &RecordBatch, event: &str) -> Result<(Option<i64>, Option<i64>)> {
+    let column = crate::data::table::column(batch, event)?;
+    let micros = column
+        .as_any()
+        .downcast_ref::<arrow::array::TimestampMicrosecondArray>()
+        .ok_or_else(|| Error::column_type(event, "timestamp[µs, UTC]", column.data_type()))?;
+    Ok((arrow::compute::min(micros), arrow::compute::max(micros)))
+}
+
+/// The event range of a file from its Delta statistics (JSON), widened by 1 ms.
+fn stats_event_range(stats: Option<&str>, event: &str) -> Option<(i64, i64)> {
+    let stats: serde_json::Value = serde_json::from_str(stats?).ok()?;
+    let parse = |v: &serde_json::Value| -> Option<i64> {
+        let text = v.as_str()?;
+        chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.timestamp_micros())
+    };
+    let lo = parse(stats.get("minValues")?.get(event)?)?;
+    let hi = parse(stats.get("maxValues")?.get(event)?)?;
+    Some((lo.saturating_sub(1000), hi.saturating_add(1000)))
+}
+
+/// Read one data file, cast to `schema` (the table's Delta schema as Arrow), keeping
+/// only `columns` when given.
+pub(crate) async fn read_file(
+    store: &Arc<dyn ObjectStore>,
+    view: &str,
+    path: &str,
+    delta_schema: &deltalake_core::kernel::StructType,
+    columns: Option<&[String]>,
+) -> Result<RecordBatch> {
+    let location = object_store::path::Path::from_url_path(path).map_err(|e| Error::Store {
+        location: path.to_string(),
+        reason: e.to_string(),
+    })?;
+    let bytes: Bytes = async { store.get(&location).await?.bytes().await }
+        .await
+        .map_err(|e| Error::Store {
+            location: format!("feature view `{view}` data file `{path}`"),
+            reason: format!("cannot read it: {e}"),
+        })?;
+    let corrupt = |e: &dyn std::fmt::Display| {
+        Error::Store {
+        location: format!("feature view `{view}` data file `{path}`"),
+        reason: format!("not a readable Parquet file ({e}); the file is corrupted: restore it, or restore the table to an earlier version"),
+    }
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| corrupt(&e))?;
+    let file_schema = builder.schema().clone();
+    let mask = match columns {
+        Some(columns) => {
+            let indices: Vec<usize> = columns
+                .iter()
+                .filter_map(|c| file_schema.index_of(c).ok())
+                .collect();
+            ProjectionMask::roots(builder.parquet_schema(), indices)
+        }
+        None => ProjectionMask::all(),
+    };
+    let reader = builder.with_projection(mask).build().map_err(|e| corrupt(&e))?;
+    let batches: Vec<RecordBatch> = reader
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| corrupt(&e))?;
+    let arrow_schema: arrow::datatypes::Schema = delta_schema.try_into_arrow().map_err(|e| Error::Store {
+        location: format!("feature view `{view}`"),
+        reason: format!("table schema has no Arrow form: {e}"),
+    })?;
+    let wanted: Vec<arrow::datatypes::FieldRef> = match columns {
+        Some(columns) => columns
+            .iter()
+            .filter_map(|c| arrow_schema.field_with_name(c).ok().map(|f| Arc::new(f.clone())))
+            .collect(),
+        None => arrow_schema.fields().iter().cloned().collect(),
+    };
+    let target = Arc::new(arrow::datatypes::Schema::new(wanted));
+    let mut out = Vec::with_capacity(batches.len());
+    for batch in batches {
+        out.push(conform(&batch, &target, view, path)?);
+    }
+    Ok(arrow::compute::concat_batches(&target, &out)?)
+}
+
+/// Cast a file's batch to the table schema: a column missing from an older file (added
+/// later by schema evolution) is all null.
+fn conform(batch: &RecordBatch, target: &SchemaRef, view: &str, path: &str) -> Result<RecordBatch> {
+    let columns: Vec<ArrayRef> = target
+        .fields()
+        .iter()
+        .map(|field| match batch.column_by_name(field.name()) {
+            Some(array) if array.data_type() == field.data_type() => Ok(array.clone()),
+            Some(array) => arrow::compute::cast(array, field.data_type()).map_err(|e| Error::Store {
+                location: format!("feature view `{view}` data file `{path}`"),
+                reason: format!(
+                    "column `{}` cannot be read as {}: {e}",
+                    field.name(),
+                    field.data_type()
+                ),
+            }),
+            None => Ok(arrow::array::new_null_array(field.data_type(), batch.num_rows())),
+        })
+        .collect::<Result<_>>()?;
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    Ok(RecordBatch::try_new_with_options(
+        target.clone(),
+        columns,
+        &options,
+    )?)
+}
+
+/// Parse one commit file (newline-delimited JSON actions) into a history entry.
+fn parse_commit(version: u64, bytes: &[u8]) -> std::result::Result<HistoryEntry, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("commit is not UTF-8: {e}"))?;
+    let mut entry = HistoryEntry {
+        version,
+        timestamp_ms: None,
+        operation: String::new(),
+        mode: None,
+        rows_added: 0,
+        files_added: 0,
+        files_removed: 0,
+        rows_written: None,
+        engine: None,
+    };
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let action: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("commit line is not JSON: {e}"))?;
+        if let Some(info) = action.get("commitInfo") {
+            entry.timestamp_ms = info.get("timestamp").and_then(|v| v.as_i64());
+            entry.operation = info
+                .get("operation")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            entry.mode = info
+                .get("ferrops.mode")
+                .and_then(|v| v.as_str())
+                .or_else(|| info.get("operationParameters")?.get("mode")?.as_str())
+                .map(|s| s.trim_matches('"').to_lowercase());
+            entry.rows_written = info.get("ferrops.rows").and_then(|v| v.as_u64());
+            entry.engine = info
+                .get("engineInfo")
+                .or_else(|| info.get("clientVersion"))
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+        } else if let Some(add) = action.get("add") {
+            entry.files_added += 1;
+            if let Some(stats) = add.get("stats").and_then(|s| s.as_str()) {
+                if let Ok(stats) = serde_json::from_str::<serde_json::Value>(stats) {
+                    entry.rows_added += stats.get("numRecords").and_then(|n| n.as_u64()).unwrap_or(0);
+                }
+            }
+        } else if action.get("remove").is_some() {
+            entry.files_removed += 1;
+        }
+    }
+    Ok(entry)
+}
