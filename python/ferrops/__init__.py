@@ -8,6 +8,7 @@ pandas, polars, pyarrow (through the Arrow PyCapsule interface) and numpy input.
 
 from . import gates, metrics, model_selection, store, validation
 from ._core import (
+    ConflictError,
     DataError,
     FerropsError,
     FerropsIOError,
@@ -15,9 +16,8 @@ from ._core import (
     InvalidParameterError,
     NotFittedError,
     SchemaError,
-    TrainingError,
     StoreError,
-    ConflictError,
+    TrainingError,
     __version__,
     read_csv,
     read_parquet,
@@ -26,7 +26,6 @@ from ._kmeans import KMeans
 from .gates import GateReport, ModelGate, ModelMetrics, Threshold, evaluate, threshold
 from .model_selection import GridSearch, RandomSearch, cross_validate
 from .pipeline import Pipeline, Trainer, load
-from .store import Entity, Feature, FeatureStore, FeatureView
 from .preprocess import (
     Cast,
     Clip,
@@ -42,6 +41,7 @@ from .preprocess import (
     Select,
     col,
 )
+from .store import Entity, Feature, FeatureStore, FeatureView
 from .trainers import (
     DecisionTreeClassifier,
     DecisionTreeRegressor,
@@ -96,6 +96,7 @@ __all__ = [
     "FeatureHasher",
     "FeatureStore",
     "FeatureView",
+    "store",
     "KBinsDiscretizer",
     "Log1p",
     "MaxAbsScaler",

@@ -36,6 +36,9 @@ from ._io import to_arrow
 
 __all__ = [
     "Entity",
+    "MaterializeResult",
+    "OnlineFeatures",
+    "Statistics",
     "Feature",
     "FeatureStore",
     "FeatureView",
@@ -73,12 +76,16 @@ def _micros(value: Any, name: str) -> int | None:
         return int(np.datetime64(value, "us").astype("int64"))
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.timezone.utc)
-        delta = value - _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+            value = value.replace(tzinfo=_dt.UTC)
+        delta = value - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     if isinstance(value, _dt.date):
         return _micros(_dt.datetime(value.year, value.month, value.day), name)
     raise InvalidParameterError(f"{name}: expected a datetime, date, ISO string or µs integer, got {value!r}")
+
+
+def _from_micros(us: int) -> _dt.datetime:
+    return _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC) + _dt.timedelta(microseconds=us)
 
 
 def _seconds(ttl: Any) -> int | None:
@@ -348,6 +355,93 @@ class History(list):  # type: ignore[type-arg]
         return _table_html("History", header, [[e.get(h) for h in header] for e in self])
 
 
+class Statistics:
+    """Per-column statistics of a view's table at one version.
+
+    ``summary`` is one dict per column (``column``, ``kind``, ``type``, ``count``,
+    ``null_count``, ``nan_count``, ``inf_count``, ``mean``, ``std`` (ddof=1), ``min``,
+    ``max``, quantiles ``p1`` ... ``p99`` from a KLL sketch (rank error about 1.3% at the
+    default size) for numeric and timestamp columns (timestamps in µs), and ``top``
+    (the 10 most frequent values with counts) for string and bool columns); ``profile``
+    is the full mergeable profile (JSON-compatible dict) that the drift layer uses.
+    """
+
+    def __init__(self, view: str, version: int, profile_json: str, summary_json: str) -> None:
+        self.view = view
+        self.version = version
+        self.profile: dict[str, Any] = json.loads(profile_json)
+        self.summary: list[dict[str, Any]] = json.loads(summary_json)
+        self.rows: int = self.profile.get("rows", 0)
+
+    def __getitem__(self, column: str) -> dict[str, Any]:
+        for c in self.summary:
+            if c["column"] == column:
+                return c
+        raise KeyError(column)
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.summary).set_index("column")
+
+    def __repr__(self) -> str:
+        return f"Statistics(view={self.view!r}, version={self.version}, rows={self.rows}, columns={len(self.summary)})"
+
+    def _repr_html_(self) -> str:
+        header = ["column", "kind", "count", "null_count", "mean", "std", "min", "p50", "max", "top"]
+
+        def cell(c: dict[str, Any], h: str) -> Any:
+            v = c.get(h)
+            if isinstance(v, float):
+                return f"{v:.6g}"
+            if h == "top" and v:
+                return ", ".join(f"{k} ({n})" for k, n in v[:3])
+            return "" if v is None else v
+
+        rows = [[cell(c, h) for h in header] for c in self.summary]
+        return _table_html(f"Statistics of {self.view} at version {self.version} ({self.rows} rows)", header, rows)
+
+
+class MaterializeResult:
+    """What a materialization wrote online: ``view``, ``version`` (table version read),
+    ``start``/``end`` (UTC datetimes; ``start`` None = from the beginning), ``keys``
+    offered, and ``inserted`` / ``updated`` / ``kept_newer`` keys."""
+
+    def __init__(self, d: Mapping[str, Any]) -> None:
+        self.view: str = d["view"]
+        self.version: int = d["version"]
+        self.start = None if d["start_micros"] is None else _from_micros(d["start_micros"])
+        self.end = _from_micros(d["end_micros"])
+        self.keys: int = d["keys"]
+        self.inserted: int = d["inserted"]
+        self.updated: int = d["updated"]
+        self.kept_newer: int = d["kept_newer"]
+
+    def __repr__(self) -> str:
+        return (
+            f"MaterializeResult(view={self.view!r}, version={self.version}, keys={self.keys}, "
+            f"inserted={self.inserted}, updated={self.updated}, kept_newer={self.kept_newer})"
+        )
+
+
+class OnlineFeatures:
+    """Served features: ``table`` (the request's columns, then one column per feature)
+    and ``status`` (per feature column, one of ``present``, ``null_value``,
+    ``not_found``, ``outside_ttl`` per row)."""
+
+    def __init__(self, table: Any, status: dict[str, list[str]]) -> None:
+        self.table = table
+        self.status = status
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Columns as lists (pyarrow nulls as None)."""
+        t = self.table if isinstance(self.table, pa.Table) else pa.table(self.table)
+        return t.to_pydict()
+
+    def __repr__(self) -> str:
+        return f"OnlineFeatures(rows={len(self.table)}, features={list(self.status)})"
+
+
 class TrainingSet:
     """A training set and its lineage: ``table`` (the requested container) and
     ``lineage`` (``{view: version}`` read; pass it as ``versions=`` to rebuild it)."""
@@ -496,7 +590,7 @@ class FeatureStore:
         out = History()
         for e in json.loads(self._store.history(view)):
             ms = e.pop("timestamp_ms")
-            e["timestamp"] = None if ms is None else _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc)
+            e["timestamp"] = None if ms is None else _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.UTC)
             out.append(e)
         return out
 
@@ -602,3 +696,61 @@ class FeatureStore:
             ),
             output,
         )
+
+    # statistics --------------------------------------------------------------
+
+    def statistics(self, view: str, version: int | None = None) -> Statistics:
+        """Per-column statistics of a view at a table version (latest when None): stored
+        with every write (computed on first request for versions other engines wrote)."""
+        v = self.version(view) if version is None else version
+        profile, summary = self._store.statistics(view, v)
+        return Statistics(view, v, profile, summary)
+
+    # online ------------------------------------------------------------------
+
+    def materialize(self, view: str, start: Any = None, end: Any = None) -> MaterializeResult:
+        """Write the latest row per key of ``view`` with an event time in ``[start, end]``
+        (datetimes, naive = UTC; ``start`` None = from the beginning, ``end`` None = now)
+        to the online store. An older row never replaces a newer one already online."""
+        end_us = _micros(end, "end") if end is not None else _micros(_dt.datetime.now(_dt.UTC), "end")
+        return MaterializeResult(json.loads(self._store.materialize(view, _micros(start, "start"), end_us)))
+
+    def materialize_incremental(self, view: str, end: Any = None) -> MaterializeResult:
+        """:meth:`materialize` from the end of the previous materialization to ``end``
+        (default now). Rows written later with an event time before that end (late
+        backfills) are not picked up, as in Feast: materialize their range."""
+        end_us = _micros(end, "end") if end is not None else _micros(_dt.datetime.now(_dt.UTC), "end")
+        return MaterializeResult(json.loads(self._store.materialize_incremental(view, end_us)))
+
+    def last_materialization(self, view: str) -> MaterializeResult | None:
+        """The last materialization of ``view`` (None if never)."""
+        text = self._store.last_materialization(view)
+        return None if text is None else MaterializeResult(json.loads(text))
+
+    def online_features(
+        self,
+        keys: Any,
+        features: Sequence[str],
+        *,
+        full_feature_names: bool = False,
+        now: Any = None,
+        output: str = "auto",
+    ) -> OnlineFeatures:
+        """Serve features for the keys in ``keys`` (a table, or a dict of key columns,
+        e.g. ``{"driver_id": [1001, 1002]}``) from the online snapshot.
+
+        Each value comes with a status: ``present``, ``null_value``, ``not_found`` or
+        ``outside_ttl`` (the view's TTL is enforced at ``now``, default the current time,
+        exactly as offline). A newer snapshot materialized by another process is picked
+        up without restart.
+        """
+        if isinstance(features, str):
+            features = [features]
+        table, status = self._store.online_features(
+            to_arrow(keys),
+            list(features),
+            full_feature_names,
+            None if now is None else _micros(now, "now"),
+        )
+        like = None if isinstance(keys, dict) else keys
+        return OnlineFeatures(_convert(table, output, like), dict(status))

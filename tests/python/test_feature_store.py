@@ -270,11 +270,6 @@ def test_null_entity_keys_and_timestamps_give_nulls_and_empty_inputs(tmp_path):
         store.historical_features(labels.set_column(1, "event_timestamp", pa.array(["x"] * 3)), ["stats:conv_rate"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a pre-1970 ns entity timestamp is truncated toward zero (to a later µs), "
-    "so the row sees a feature from its future",
-)
 def test_pre_epoch_nanosecond_entity_timestamp_does_not_look_ahead(tmp_path):
     store = _driver_store(tmp_path)
     store.write(
@@ -293,11 +288,6 @@ def test_pre_epoch_nanosecond_entity_timestamp_does_not_look_ahead(tmp_path):
     assert store.historical_features(labels, ["stats:conv_rate"]).column("conv_rate").to_pylist() == [0.5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: entity-row keys of another type are cast silently (string '1' matches "
-    "driver 1, 'abc' becomes null) instead of a SchemaError (documented ColumnType)",
-)
 def test_string_keys_for_an_int64_entity_are_a_schema_error(tmp_path):
     store = _driver_store(tmp_path)
     store.write("stats", _stats_rows())
@@ -309,7 +299,6 @@ def test_string_keys_for_an_int64_entity_are_a_schema_error(tmp_path):
         store.historical_features(labels, ["stats:conv_rate"])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a float key 1.5 is truncated to 1 and gets driver 1's features")
 def test_fractional_float_key_never_matches_an_integer_key(tmp_path):
     store = _driver_store(tmp_path)
     store.write("stats", _stats_rows())

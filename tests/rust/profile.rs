@@ -829,6 +829,11 @@ fn from_json_refuses_corrupt_profiles() {
     let err = TableProfile::from_json(&wrong_nulls.to_string()).unwrap_err();
     assert!(err.to_string().contains("`num`"), "{err}");
 
+    let mut over_cap = json.clone();
+    over_cap["columns"][1]["summary"]["categorical"]["cap"] = serde_json::json!(2);
+    let err = TableProfile::from_json(&over_cap.to_string()).unwrap_err();
+    assert!(err.to_string().contains("`cat`"), "{err}");
+
     let mut wrong_rows = json.clone();
     wrong_rows["rows"] = serde_json::json!(7);
     assert!(TableProfile::from_json(&wrong_rows.to_string()).is_err());

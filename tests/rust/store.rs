@@ -15,6 +15,8 @@
 //! brute-force oracle of exactly those rules (ties on keys, event and created time go to
 //! the later write).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -1084,6 +1086,17 @@ fn strings_and_timestamps_of_any_layout_are_converted_on_write() {
         strs(&out, "name"),
         vec![Some("x".into()), None, None, Some("y".into())]
     );
+    let dictionary: DictionaryArray<Int32Type> = vec!["a", "b", "z", "a"].into_iter().collect();
+    for keys in [
+        Arc::new(dictionary) as ArrayRef,
+        Arc::new(LargeStringArray::from(vec!["a", "b", "z", "a"])),
+    ] {
+        let entity = replace(&entity, "customer_id", keys);
+        let again = store
+            .historical_features(&entity, &["profile:name", "profile:score"])
+            .unwrap();
+        assert_eq!(strs(&again, "name"), strs(&out, "name"));
+    }
 }
 
 #[test]
@@ -1250,10 +1263,7 @@ fn history_lists_every_commit() {
     let rows_written: Vec<Option<u64>> = history[1..4].iter().map(|h| h.rows_written).collect();
     assert_eq!(rows_written, [Some(2), Some(1), Some(3)]);
     for entry in &history[1..4] {
-        assert!(
-            entry.engine.as_deref().is_some_and(|e| e.contains("ferrops")),
-            "{entry:?}"
-        );
+        assert!(entry.engine.is_some(), "{entry:?}");
         assert!(!entry.operation.is_empty());
     }
     assert!(!history[4].operation.is_empty());
@@ -2001,7 +2011,6 @@ fn pit_entity_keys_of_another_type() {
 }
 
 #[test]
-#[ignore = "bug: entity keys of a wrong type (Utf8, Float64 for an int64 key) are cast silently instead of ColumnType"]
 fn pit_entity_keys_of_a_wrong_type_are_refused() {
     let (_dir, store) = open(false, None);
     store
@@ -2545,4 +2554,365 @@ fn latest_features_per_key_within_inclusive_bounds() {
         store.latest_features("nope", None, None, None),
         Err(Error::NotRegistered { .. })
     ));
+}
+
+// ------------------------------------------------------------------ more edges
+
+#[test]
+#[ignore = "bug: ferrops' engineInfo commit metadata is dropped by delta-rs (reserved key); history().engine says delta-rs"]
+fn history_names_ferrops_as_the_engine() {
+    let (_dir, store) = open(false, None);
+    store
+        .write(
+            "stats",
+            &batch(&[r(1, t(0), None, 1.0)], false),
+            WriteMode::Append,
+        )
+        .unwrap();
+    let entry = store.history("stats").unwrap().pop().unwrap();
+    assert!(
+        entry.engine.as_deref().is_some_and(|e| e.contains("ferrops")),
+        "{entry:?}"
+    );
+}
+
+/// Helper A's pandas reference (`tests/fixtures/pit/make_reference.py`:
+/// `pandas.merge_asof(direction="backward", allow_exact_matches=True, tolerance=ttl)`
+/// and a filter + groupby for the latest row per key), replayed end to end through the
+/// store: Delta writes in three commits, file pruning, conversions and the join.
+#[test]
+fn store_matches_the_pandas_merge_asof_reference() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pit/reference.json");
+    let reference: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let ints = |v: &serde_json::Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_i64().unwrap())
+            .collect()
+    };
+    let texts = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    let cases = reference["cases"].as_array().unwrap();
+    assert!(cases.len() >= 6);
+    let dir = tempfile::tempdir().unwrap();
+    let store = FeatureStore::open(dir.path().to_str().unwrap()).unwrap();
+    store
+        .register_entity(&Entity::new("single", "k1", ValueType::Int64))
+        .unwrap();
+    store
+        .register_entity(&Entity::with_keys(
+            "pair",
+            vec![
+                Feature::new("k1", ValueType::Int64),
+                Feature::new("k2", ValueType::String),
+            ],
+        ))
+        .unwrap();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let two_keys = case["two_keys"].as_bool().unwrap();
+        let ttl = case["ttl_micros"].as_i64();
+        if let Some(ttl) = ttl {
+            assert_eq!(ttl % 1_000_000, 0, "{name}: TTLs are whole seconds");
+        }
+        let mut view = FeatureView::new(
+            name,
+            [if two_keys { "pair" } else { "single" }],
+            "event_timestamp",
+            vec![Feature::new("row", ValueType::Int64)],
+        );
+        if let Some(ttl) = ttl {
+            view = view.with_ttl_seconds(ttl / 1_000_000);
+        }
+        store.register_feature_view(&view).unwrap();
+
+        let k1 = ints(&case["features"]["k1"]);
+        let event = ints(&case["features"]["event"]);
+        let k2 = two_keys.then(|| texts(&case["features"]["k2"]));
+        let n = k1.len();
+        // Three commits (three files), rows in table order.
+        for chunk in [0..n / 3, n / 3..2 * n / 3, 2 * n / 3..n] {
+            let mut columns: Vec<(&str, ArrayRef)> =
+                vec![("k1", Arc::new(Int64Array::from(k1[chunk.clone()].to_vec())))];
+            if let Some(k2) = &k2 {
+                columns.push(("k2", Arc::new(StringArray::from(k2[chunk.clone()].to_vec()))));
+            }
+            columns.push((
+                "event_timestamp",
+                utc(event[chunk.clone()].iter().map(|&e| Some(e)).collect()),
+            ));
+            columns.push((
+                "row",
+                Arc::new(Int64Array::from(
+                    chunk.clone().map(|i| i as i64).collect::<Vec<_>>(),
+                )),
+            ));
+            store
+                .write(name, &make_batch(columns), WriteMode::Append)
+                .unwrap();
+        }
+
+        let e_k1 = ints(&case["entity"]["k1"]);
+        let e_event = ints(&case["entity"]["event"]);
+        let mut columns: Vec<(&str, ArrayRef)> = vec![("k1", Arc::new(Int64Array::from(e_k1.clone())))];
+        if two_keys {
+            columns.push(("k2", Arc::new(StringArray::from(texts(&case["entity"]["k2"])))));
+        }
+        columns.push(("event_timestamp", utc(e_event.iter().map(|&e| Some(e)).collect())));
+        let reference_name = format!("{name}:row");
+        let out = store
+            .historical_features(&make_batch(columns), &[reference_name.as_str()])
+            .unwrap();
+        let expected: Vec<Option<i64>> = case["expected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64())
+            .collect();
+        assert_eq!(i64s(&out, "row"), expected, "{name}");
+
+        let start = case["window"]["start"].as_i64();
+        let end = case["window"]["end"].as_i64();
+        let latest = store.latest_features(name, Some(&["row"]), start, end).unwrap();
+        let mut got: Vec<i64> = i64s(&latest, "row").into_iter().map(Option::unwrap).collect();
+        let mut want = ints(&case["latest"]);
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{name} latest");
+    }
+}
+
+#[test]
+fn sub_millisecond_event_times_survive_file_statistics() {
+    // Delta statistics keep timestamps at millisecond precision; the store prunes files
+    // by them, so rows microseconds apart in different files must still be found.
+    let (_dir, store) = open(false, Some(1));
+    let base = t(0) + 123;
+    store
+        .write(
+            "stats",
+            &batch(&[r(1, base + 1, None, 1.0), r(1, base + 999, None, 2.0)], false),
+            WriteMode::Append,
+        )
+        .unwrap();
+    store
+        .write(
+            "stats",
+            &batch(&[r(1, base + 1001, None, 3.0)], false),
+            WriteMode::Append,
+        )
+        .unwrap();
+    store
+        .write(
+            "stats",
+            &batch(&[r(1, base + 1_000_999, None, 4.0)], false),
+            WriteMode::Append,
+        )
+        .unwrap();
+    assert_eq!(
+        pit_rates(
+            &store,
+            &[
+                (1, base),
+                (1, base + 1),
+                (1, base + 1000),
+                (1, base + 1001),
+                (1, base + 1_000_998),
+                (1, base + 1_001_001),
+                (1, base + 2_000_999),
+                (1, base + 2_001_000),
+            ]
+        ),
+        vec![
+            None,
+            Some(1.0),
+            Some(2.0),
+            Some(3.0),
+            Some(3.0),
+            Some(4.0),
+            Some(4.0),
+            None
+        ]
+    );
+    // An upsert 1 µs away from a stored row appends; on it, replaces.
+    store
+        .write(
+            "stats",
+            &batch(&[r(1, base + 998, None, 5.0), r(1, base + 999, None, 6.0)], false),
+            WriteMode::Upsert,
+        )
+        .unwrap();
+    let rates: Vec<f64> = contents(&store, AsOf::Latest)
+        .iter()
+        .map(|r| r.rate.unwrap())
+        .collect();
+    assert_eq!(rates, [1.0, 3.0, 4.0, 5.0, 6.0]);
+    assert_eq!(
+        latest_map(&store, Some(base + 999), Some(base + 999)),
+        BTreeMap::from([(1, 6.0)])
+    );
+    assert_eq!(
+        latest_map(&store, Some(base + 1000), Some(base + 1001)),
+        BTreeMap::from([(1, 3.0)])
+    );
+}
+
+#[test]
+fn pre_1970_times_and_huge_ttls() {
+    let (_dir, store) = open(true, Some(i64::MAX / 1_000));
+    let before_epoch = -86_400_000_000 * 365; // 1969-01-01
+    store
+        .write(
+            "stats",
+            &batch(
+                &[
+                    r(1, before_epoch, Some(before_epoch - 1), 1.0),
+                    r(1, -1, None, 2.0),
+                    r(2, before_epoch + 1, None, 3.0),
+                ],
+                true,
+            ),
+            WriteMode::Append,
+        )
+        .unwrap();
+    assert_eq!(
+        contents(&store, AsOf::Latest)
+            .iter()
+            .map(|r| r.event)
+            .collect::<Vec<_>>(),
+        [before_epoch, -1, before_epoch + 1]
+    );
+    assert_eq!(
+        pit_rates(
+            &store,
+            &[
+                (1, before_epoch - 1),
+                (1, before_epoch),
+                (1, -2),
+                (1, 0),
+                (1, t(0)),
+                (2, before_epoch)
+            ]
+        ),
+        vec![None, Some(1.0), Some(1.0), Some(2.0), Some(2.0), None]
+    );
+    assert_eq!(
+        latest_map(&store, None, Some(-2)),
+        BTreeMap::from([(1, 1.0), (2, 3.0)])
+    );
+    // Entity dates far out of the timestamp range: an error or nulls, never a panic.
+    let entity = make_batch(vec![
+        ("driver_id", Arc::new(Int64Array::from(vec![1, 1]))),
+        (
+            "event_timestamp",
+            Arc::new(Date32Array::from(vec![i32::MAX, i32::MIN])),
+        ),
+    ]);
+    if let Ok(out) = store.historical_features(&entity, &["stats:conv_rate"]) {
+        assert_eq!(out.num_rows(), 2);
+    }
+}
+
+#[test]
+fn writes_accept_columns_in_any_order_and_reregistering_an_extended_view() {
+    let (_dir, store) = open(true, None);
+    let rows = [r(1, t(0), Some(t(1)), 1.0), r(2, t(1), None, 2.0)];
+    let ordered = batch(&rows, true);
+    let shuffled = ordered.project(&[4, 3, 2, 1, 0]).unwrap();
+    store.write("stats", &shuffled, WriteMode::Append).unwrap();
+    assert_eq!(contents(&store, AsOf::Latest), rows);
+
+    store
+        .add_features("stats", vec![Feature::new("speed", ValueType::Float64)])
+        .unwrap();
+    let extended = store.feature_view("stats").unwrap();
+    let version = store.version("stats").unwrap();
+    store.register_feature_view(&extended).unwrap();
+    assert_eq!(store.version("stats").unwrap(), version);
+    assert!(matches!(
+        store.register_feature_view(&stats_view(true, None)),
+        Err(Error::Definition { .. })
+    ));
+    // Pinned to the version before the column existed, the new feature is either null
+    // or a clear ColumnNotFound naming it, never a panic or a storage error.
+    let options = HistoricalOptions {
+        versions: [("stats".to_string(), 1)].into_iter().collect(),
+        ..HistoricalOptions::default()
+    };
+    match store.historical_features_with(&entities_at(&[(1, t(2))]), &["stats:speed"], &options) {
+        Ok(set) => assert_eq!(col(&set.table, "speed").null_count(), 1),
+        Err(Error::ColumnNotFound { column, .. }) => assert!(column.contains("speed")),
+        Err(e) => panic!("expected nulls or ColumnNotFound, got {e:?}"),
+    }
+}
+
+#[test]
+fn latest_features_of_an_unwritten_view_is_empty() {
+    let (_dir, store) = open(true, None);
+    let out = store.latest_features("stats", None, None, None).unwrap();
+    assert_eq!(out.num_rows(), 0);
+    let names: Vec<&str> = out
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["driver_id", "event_timestamp", "created", "conv_rate", "trips"]
+    );
+}
+
+#[test]
+#[ignore = "bug: an append retried after a concurrent commit keeps write_order = its read version + 1, so files sort out of commit order (flaky by nature)"]
+fn concurrent_appends_full_ties_go_to_the_later_commit() {
+    // Two writers append rows with the same key, event and created time. "Ties go to the
+    // later write": the value of the commit with the highest version must win, in
+    // historical_features and latest_features, and read() lists rows in commit order.
+    let (dir, store) = open(true, None);
+    let path = dir.path().to_str().unwrap().to_string();
+    let results: Vec<(f64, ferrops::Result<u64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2i64)
+            .map(|thread| {
+                let path = path.clone();
+                scope.spawn(move || {
+                    let store = FeatureStore::open(&path).unwrap();
+                    (0..10i64)
+                        .map(|i| {
+                            let value = (thread * 100 + i) as f64;
+                            let rows = [r(1, t(0), Some(t(0)), value)];
+                            let result = store
+                                .write("stats", &batch(&rows, true), WriteMode::Append)
+                                .map(|w| w.version);
+                            (value, result)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let mut by_version: BTreeMap<u64, f64> = BTreeMap::new();
+    for (value, result) in results {
+        match result {
+            Ok(version) => assert!(by_version.insert(version, value).is_none()),
+            Err(Error::Conflict { .. }) => {}
+            Err(e) => panic!("expected success or Conflict, got {e:?}"),
+        }
+    }
+    let (_, &last) = by_version.iter().next_back().unwrap();
+    let in_commit_order: Vec<f64> = by_version.values().copied().collect();
+    let read_order: Vec<f64> = contents(&store, AsOf::Latest)
+        .iter()
+        .map(|r| r.rate.unwrap())
+        .collect();
+    assert_eq!(read_order, in_commit_order, "read() order vs commit order");
+    assert_eq!(pit_rates(&store, &[(1, t(1))]), vec![Some(last)]);
+    assert_eq!(latest_map(&store, None, None), BTreeMap::from([(1, last)]));
 }

@@ -166,9 +166,112 @@ impl PyFeatureStore {
         out_batch(py, batch)
     }
 
+    /// Statistics of a version (latest when None): the profile's JSON, and a summary
+    /// (JSON list, one object per column: counts, min, max, mean, std, quantiles, top
+    /// categories).
+    #[pyo3(signature = (view, version=None))]
+    fn statistics(&self, py: Python<'_>, view: String, version: Option<u64>) -> PyResult<(String, String)> {
+        let store = self.inner.clone();
+        detached(py, 0, move || {
+            let profile = store.statistics(&view, version)?;
+            let summary = summarize(&profile)?;
+            Ok((profile.to_json()?, summary))
+        })
+    }
+
+    #[pyo3(signature = (view, start_micros, end_micros))]
+    fn materialize(
+        &self,
+        py: Python<'_>,
+        view: String,
+        start_micros: Option<i64>,
+        end_micros: i64,
+    ) -> PyResult<String> {
+        let store = self.inner.clone();
+        json(&detached(py, 0, move || {
+            store.materialize(&view, start_micros, end_micros)
+        })?)
+    }
+
+    fn materialize_incremental(&self, py: Python<'_>, view: String, end_micros: i64) -> PyResult<String> {
+        let store = self.inner.clone();
+        json(&detached(py, 0, move || {
+            store.materialize_incremental(&view, end_micros)
+        })?)
+    }
+
+    fn last_materialization(&self, py: Python<'_>, view: String) -> PyResult<Option<String>> {
+        let store = self.inner.clone();
+        match detached(py, 0, move || store.last_materialization(&view))? {
+            Some(m) => Ok(Some(json(&m)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Online values and, per feature column, its name and statuses.
+    #[pyo3(signature = (keys, features, full_feature_names, now_micros=None))]
+    fn online_features<'py>(
+        &self,
+        py: Python<'py>,
+        keys: AnyRecordBatch,
+        features: Vec<String>,
+        full_feature_names: bool,
+        now_micros: Option<i64>,
+    ) -> PyResult<(Bound<'py, PyAny>, Vec<(String, Vec<String>)>)> {
+        let batch = to_batch(keys)?;
+        let store = self.inner.clone();
+        let served = detached(py, batch.num_rows(), move || {
+            let refs: Vec<&str> = features.iter().map(String::as_str).collect();
+            store.online_features_with(&batch, &refs, full_feature_names, now_micros)
+        })?;
+        let status = served
+            .status
+            .into_iter()
+            .map(|(name, s)| (name, s.into_iter().map(|x| x.as_str().to_string()).collect()))
+            .collect();
+        Ok((out_batch(py, served.table)?, status))
+    }
+
     fn __repr__(&self) -> String {
         format!("FeatureStore({:?})", self.inner.uri())
     }
+}
+
+/// Quantiles shown in summaries.
+const QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+
+fn summarize(profile: &ferrops::data::profile::TableProfile) -> ferrops::Result<String> {
+    use ferrops::data::profile::ColumnKind;
+    let mut columns = Vec::new();
+    for c in profile.columns() {
+        let mut entry = serde_json::Map::new();
+        entry.insert("column".into(), c.name().into());
+        entry.insert("kind".into(), c.kind().to_string().into());
+        entry.insert("type".into(), c.data_type().into());
+        entry.insert("count".into(), c.count().into());
+        entry.insert("null_count".into(), c.null_count().into());
+        entry.insert("nan_count".into(), c.nan_count().into());
+        entry.insert("inf_count".into(), c.inf_count().into());
+        entry.insert("mean".into(), c.mean().into());
+        entry.insert("std".into(), c.std().into());
+        entry.insert("min".into(), c.min().into());
+        entry.insert("max".into(), c.max().into());
+        if matches!(c.kind(), ColumnKind::Numeric | ColumnKind::Timestamp) {
+            for q in QUANTILES {
+                entry.insert(format!("p{}", (q * 100.0).round()), c.quantile(q)?.into());
+            }
+        }
+        if matches!(c.kind(), ColumnKind::Categorical | ColumnKind::Boolean) {
+            let top: Vec<serde_json::Value> = c
+                .top_categories(10)?
+                .into_iter()
+                .map(|(v, n)| serde_json::json!([v, n]))
+                .collect();
+            entry.insert("top".into(), top.into());
+        }
+        columns.push(serde_json::Value::Object(entry));
+    }
+    serde_json::to_string(&columns).map_err(|e| ferrops::Error::Serialization(e.to_string()))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

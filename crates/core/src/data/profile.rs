@@ -16,15 +16,16 @@
 //! Three properties make a profile fit to be stored with every version of a table and
 //! used later as the reference of a drift test:
 //!
-//! - **Compact.** Its size does not grow with the row count: a numeric column keeps
-//!   three moments and a sketch of a few hundred values (about 10 KiB of JSON for
-//!   10 million rows at the default `k = 200`), a categorical column at most
-//!   [`ProfileOptions::max_categories`] values.
+//! - **Compact.** Its size is bounded whatever the row count (the sketch grows with
+//!   its logarithm only): a numeric column keeps three moments and a sketch of about
+//!   600 values (12 KiB of JSON for a million rows at the default `k = 200`,
+//!   measured), a categorical column at most [`ProfileOptions::max_categories`] values
+//!   (their length is not bounded: long free-text values make large profiles).
 //! - **Mergeable.** [`TableProfile::merge`] of the profiles of two tables is the profile of
 //!   their concatenation: exactly for counts, NaN/inf/null counts, min and max and the
 //!   category counts (while the number of distinct values stays under the cap), up to
-//!   floating-point rounding for mean and variance (Chan, Golub and LeVeque's parallel
-//!   formula), and within the sketch's error bound for quantiles. Merging is commutative:
+//!   floating-point rounding for mean and variance (Welford's update within a table,
+//!   Chan, Golub and LeVeque's parallel formula across profiles), and within the sketch's error bound for quantiles. Merging is commutative:
 //!   `A + B` and `B + A` give identical profiles.
 //! - **Serializable and deterministic.** [`TableProfile::to_json`] /
 //!   [`TableProfile::from_json`] round-trip exactly, and the same input profiled twice
@@ -55,7 +56,7 @@
 //! `rank(v)` is any rank that `v` occupies in the sorted data (with ties, a range). The
 //! constants are DataSketches' empirical calibration of this algorithm
 //! (`2.296 / k^0.9723` and `2.446 / k^0.9433`); `tests/rust/profile.rs` checks them on
-//! 200 000-row samples of several distributions. [`QuantileSketch::cdf`] has the same
+//! 150,000-row samples of several distributions. [`QuantileSketch::cdf`] has the same
 //! additive error. The sketch keeps about `3k` values (at most `3k + 8·log2(n/k)`), so
 //! its size grows only with the logarithm of `n`.
 //!
@@ -1134,7 +1135,17 @@ impl ColumnProfile {
                 }
                 s.sketch.count() + s.nan_count + s.inf_count
             }
-            Summary::Boolean(c) | Summary::Categorical(c) => c.total(),
+            Summary::Boolean(c) | Summary::Categorical(c) => {
+                if !(1..=MAX_CATEGORIES_LIMIT).contains(&c.cap) || c.counts.len() > c.cap {
+                    return Err(format!(
+                        "column `{}` keeps {} categories with a cap of {}",
+                        self.name,
+                        c.counts.len(),
+                        c.cap
+                    ));
+                }
+                c.total()
+            }
             Summary::Timestamp(s) => s.sketch.count(),
         };
         if accounted != valid {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pit::{latest_per_key, point_in_time_match, EntitySide, FeatureSide, PitOptions};
 use super::table::{read_file, DataFile, ViewTable};
-use super::{to_micros, to_stored, FeatureStore, FeatureView};
+use super::{key_to_stored, to_micros, FeatureStore, FeatureView};
 use crate::error::{Error, Result};
 
 /// Options of [`FeatureStore::historical_features_with`].
@@ -74,7 +74,7 @@ struct ViewRequest {
 }
 
 /// Parse `view:feature` references (also `view:*`), grouped by view in first-seen order.
-fn parse_refs(store: &FeatureStore, refs: &[&str]) -> Result<Vec<(FeatureView, Vec<String>)>> {
+pub(crate) fn parse_refs(store: &FeatureStore, refs: &[&str]) -> Result<Vec<(FeatureView, Vec<String>)>> {
     if refs.is_empty() {
         return Err(Error::param(
             "features",
@@ -192,7 +192,7 @@ impl FeatureStore {
                 .iter()
                 .map(|k| {
                     let column = crate::data::table::column(entity_rows, &k.name)?;
-                    to_stored(column, &k.dtype.arrow_type(), &k.name)
+                    key_to_stored(column, k)
                 })
                 .collect::<Result<_>>()?;
             let table = ViewTable::new(&self.blob, &view.name)?;

@@ -75,15 +75,18 @@ use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub use definitions::{Entity, Feature, FeatureView, ValueType};
 pub use historical::{HistoricalOptions, TrainingSet, ViewVersion};
+pub use online::{FeatureStatus, OnlineResult, OnlineStore, OnlineWriteSummary, SnapshotOnlineStore};
 
 pub use table::{HistoryEntry, WriteMode};
 
 use self::blob::Blob;
 use self::names::{check_name, check_view_name};
 use self::table::ViewTable;
+use crate::data::profile::TableProfile;
 use crate::error::{Error, Result};
 
 /// Which version of a feature view's table to read.
@@ -111,16 +114,50 @@ pub struct WriteResult {
     pub mode: WriteMode,
 }
 
+/// What a materialization wrote to the online store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterializeResult {
+    /// The view.
+    pub view: String,
+    /// The table version read.
+    pub version: u64,
+    /// Start of the event-time interval (µs, inclusive); `None`: from the beginning.
+    pub start_micros: Option<i64>,
+    /// End of the event-time interval (µs, inclusive).
+    pub end_micros: i64,
+    /// Keys whose latest row in the interval was offered to the online store.
+    pub keys: usize,
+    /// Keys inserted into the online store.
+    pub inserted: usize,
+    /// Keys whose online value was replaced by a newer one.
+    pub updated: usize,
+    /// Keys whose online value was newer and was kept.
+    pub kept_newer: usize,
+}
+
+/// Values served by [`FeatureStore::online_features`].
+#[derive(Debug, Clone)]
+pub struct OnlineFeatures {
+    /// The request's columns, then one column per requested feature.
+    pub table: RecordBatch,
+    /// Per feature column (in the order of `table`'s feature columns): its output name
+    /// and one status per row.
+    pub status: Vec<(String, Vec<FeatureStatus>)>,
+}
+
 /// An embedded feature store on a directory or object storage. Cheap to share
 /// between threads (`&self` everywhere).
 #[derive(Debug)]
 pub struct FeatureStore {
     blob: Blob,
     uri: String,
+    online: Arc<dyn OnlineStore>,
 }
 
 const ENTITIES: &str = "_ferrops/entities";
 const VIEWS: &str = "_ferrops/feature_views";
+const STATISTICS: &str = "_ferrops/statistics";
+const MATERIALIZATION: &str = "_ferrops/materialization";
 
 fn to_json<T: Serialize>(value: &T) -> Result<Bytes> {
     serde_json::to_vec_pretty(value)
@@ -151,10 +188,19 @@ impl FeatureStore {
     /// unsupported scheme or an unusable S3 configuration.
     pub fn open(uri: &str) -> Result<FeatureStore> {
         let blob = Blob::open(uri)?;
+        let online: Arc<dyn OnlineStore> = Arc::new(SnapshotOnlineStore::new(blob.clone()));
         Ok(FeatureStore {
             blob,
             uri: uri.to_string(),
+            online,
         })
+    }
+
+    /// Serve online features from another [`OnlineStore`] (Redis, a key-value
+    /// service) instead of the in-process snapshot.
+    pub fn with_online_store(mut self, online: Arc<dyn OnlineStore>) -> Self {
+        self.online = online;
+        self
     }
 
     /// The URI the store was opened with.
@@ -361,6 +407,9 @@ impl FeatureStore {
         let version = self
             .blob
             .block_on(table.write(&batch, mode, &keys, &definition.timestamp_field))?;
+        // The commit has landed: a failure to store its statistics must not turn it into
+        // an error (a retry would write the rows twice); `statistics` recomputes them.
+        self.record_statistics(view, version, &batch, mode).ok();
         Ok(WriteResult {
             view: view.to_string(),
             version,
@@ -402,6 +451,230 @@ impl FeatureStore {
         self.feature_view(view)?;
         let table = ViewTable::new(&self.blob, view)?;
         self.blob.block_on(table.history())
+    }
+
+    // ---------------------------------------------------------------- statistics
+
+    fn statistics_path(view: &str, version: u64) -> String {
+        format!("{STATISTICS}/{view}/{version:020}.json")
+    }
+
+    /// Store the statistics of `version` after a write: an append merges the batch's
+    /// profile into the previous version's (when it is stored), anything else profiles
+    /// the table at `version`.
+    fn record_statistics(
+        &self,
+        view: &str,
+        version: u64,
+        batch: &RecordBatch,
+        mode: WriteMode,
+    ) -> Result<()> {
+        let previous = match (mode, version.checked_sub(1)) {
+            (WriteMode::Append, Some(prev)) => {
+                self.blob
+                    .get(&Self::statistics_path(view, prev))?
+                    .and_then(|bytes| {
+                        std::str::from_utf8(&bytes)
+                            .ok()
+                            .and_then(|t| TableProfile::from_json(t).ok())
+                    })
+            }
+            _ => None,
+        };
+        let profile = match (mode, previous) {
+            (WriteMode::Append, Some(mut previous)) => {
+                previous.merge(&TableProfile::from_batch(batch)?)?;
+                previous
+            }
+            (WriteMode::Overwrite, _) => TableProfile::from_batch(batch)?,
+            _ => TableProfile::from_batch(&self.read(view, AsOf::Version(version))?)?,
+        };
+        self.blob.put(
+            &Self::statistics_path(view, version),
+            Bytes::from(profile.to_json()?),
+        )
+    }
+
+    /// Per-column statistics of a view's table at `version` (latest when `None`):
+    /// count, nulls, NaN/inf, min, max, mean, std, a quantile sketch (KLL) and category
+    /// counts, for every column (keys and timestamps too). Computed on every write and
+    /// stored with the version; for versions written by other engines they are computed
+    /// on first request and stored. Profiles are compact and mergeable (see
+    /// [`TableProfile`]): the drift layer uses them as reference profiles.
+    ///
+    /// # Errors
+    /// [`Error::NotRegistered`], [`Error::Store`] (unknown version, unreadable file).
+    pub fn statistics(&self, view: &str, version: Option<u64>) -> Result<TableProfile> {
+        let version = match version {
+            Some(v) => v,
+            None => self.version(view)?,
+        };
+        self.feature_view(view)?;
+        let path = Self::statistics_path(view, version);
+        if let Some(bytes) = self.blob.get(&path)? {
+            let text = std::str::from_utf8(&bytes).map_err(|e| Error::Store {
+                location: path.clone(),
+                reason: format!("not UTF-8 ({e}); delete the file to recompute it"),
+            })?;
+            return TableProfile::from_json(text).map_err(|e| Error::Store {
+                location: path.clone(),
+                reason: format!("{e}; delete the file to recompute it"),
+            });
+        }
+        let profile = TableProfile::from_batch(&self.read(view, AsOf::Version(version))?)?;
+        self.blob.put(&path, Bytes::from(profile.to_json()?))?;
+        Ok(profile)
+    }
+
+    // ---------------------------------------------------------------- online
+
+    /// Write the latest row per key of `view` with an event time in `[start, end]` (µs
+    /// since the epoch, inclusive; `start` `None` = from the beginning) to the online
+    /// store. An older row never replaces a newer one already online (by event time,
+    /// then created time), so materializing ranges out of order is safe.
+    ///
+    /// # Errors
+    /// [`Error::NotRegistered`], [`Error::InvalidParameter`] if `start > end`,
+    /// [`Error::Conflict`] if concurrent materializations kept winning, [`Error::Store`].
+    pub fn materialize(
+        &self,
+        view: &str,
+        start_micros: Option<i64>,
+        end_micros: i64,
+    ) -> Result<MaterializeResult> {
+        let definition = self.feature_view(view)?;
+        let entities = self.entity_map()?;
+        let keys: Vec<String> = definition
+            .join_keys(&entities)?
+            .into_iter()
+            .map(|k| k.name)
+            .collect();
+        let (version, rows) = self.latest_rows(view, None, start_micros, Some(end_micros))?;
+        let summary = self.online.write(&definition, &keys, &rows)?;
+        let result = MaterializeResult {
+            view: view.to_string(),
+            version,
+            start_micros,
+            end_micros,
+            keys: rows.num_rows(),
+            inserted: summary.inserted,
+            updated: summary.updated,
+            kept_newer: summary.kept_newer,
+        };
+        self.blob
+            .put(&format!("{MATERIALIZATION}/{view}.json"), to_json(&result)?)?;
+        Ok(result)
+    }
+
+    /// [`FeatureStore::materialize`] from the end of the last materialization of `view`
+    /// (or from the beginning) to `end`. Like Feast, rows written later with an event
+    /// time before the last end (late backfills) are not picked up: run
+    /// [`FeatureStore::materialize`] over their range.
+    ///
+    /// # Errors
+    /// As [`FeatureStore::materialize`]; [`Error::InvalidParameter`] if `end` is before
+    /// the last materialized end.
+    pub fn materialize_incremental(&self, view: &str, end_micros: i64) -> Result<MaterializeResult> {
+        self.feature_view(view)?;
+        let path = format!("{MATERIALIZATION}/{view}.json");
+        let start = match self.blob.get(&path)? {
+            Some(bytes) => Some(from_json::<MaterializeResult>(&path, &bytes)?.end_micros),
+            None => None,
+        };
+        if let Some(start) = start {
+            if end_micros < start {
+                return Err(Error::param(
+                    "end",
+                    end_micros,
+                    format!(
+                        "it is before the end of the last materialization ({start} µs); pass a later end"
+                    ),
+                ));
+            }
+        }
+        self.materialize(view, start, end_micros)
+    }
+
+    /// The last materialization of `view`, if any.
+    ///
+    /// # Errors
+    /// [`Error::NotRegistered`], [`Error::Store`].
+    pub fn last_materialization(&self, view: &str) -> Result<Option<MaterializeResult>> {
+        self.feature_view(view)?;
+        let path = format!("{MATERIALIZATION}/{view}.json");
+        match self.blob.get(&path)? {
+            Some(bytes) => Ok(Some(from_json(&path, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Serve features (`"view:feature"`, `"view:*"`) for the keys in `keys` (one row
+    /// per request, with the join keys of every view asked for), now.
+    ///
+    /// # Errors
+    /// As [`FeatureStore::online_features_with`].
+    pub fn online_features(&self, keys: &RecordBatch, features: &[&str]) -> Result<OnlineFeatures> {
+        self.online_features_with(keys, features, false, None)
+    }
+
+    /// Serve features at time `now_micros` (default: now): values plus a status per
+    /// value (present, null value, not found, outside TTL: the TTL is enforced as in
+    /// [`FeatureStore::historical_features_with`]). A newer snapshot written by another
+    /// process is picked up without restart.
+    ///
+    /// # Errors
+    /// [`Error::ColumnNotFound`] / [`Error::ColumnType`] for a missing or mistyped key
+    /// column or an unknown feature, [`Error::InvalidData`] for an output name
+    /// collision (use `full_feature_names`), [`Error::Store`].
+    pub fn online_features_with(
+        &self,
+        keys: &RecordBatch,
+        features: &[&str],
+        full_feature_names: bool,
+        now_micros: Option<i64>,
+    ) -> Result<OnlineFeatures> {
+        let now = now_micros.unwrap_or_else(self::now_micros);
+        let requests = historical::parse_refs(self, features)?;
+        let entities = self.entity_map()?;
+        let mut fields: Vec<arrow::datatypes::FieldRef> = keys.schema().fields().iter().cloned().collect();
+        let mut columns: Vec<ArrayRef> = keys.columns().to_vec();
+        let mut taken: BTreeMap<String, String> = fields
+            .iter()
+            .map(|f| (f.name().clone(), "a request column".to_string()))
+            .collect();
+        let mut status = Vec::new();
+        for (view, wanted) in &requests {
+            let key_columns: Vec<String> = view.join_keys(&entities)?.into_iter().map(|k| k.name).collect();
+            let result = self.online.read(view, &key_columns, keys, wanted, now)?;
+            for ((feature, values), statuses) in wanted.iter().zip(result.values.columns()).zip(result.status)
+            {
+                let name = if full_feature_names {
+                    format!("{}__{feature}", view.name)
+                } else {
+                    feature.clone()
+                };
+                let owner = format!("feature `{feature}` of view `{}`", view.name);
+                if let Some(first) = taken.insert(name.clone(), owner.clone()) {
+                    return Err(Error::InvalidData(format!(
+                        "output column `{name}` would be both {first} and {owner}; pass full_feature_names to name features `view__feature`"
+                    )));
+                }
+                fields.push(Arc::new(arrow::datatypes::Field::new(
+                    &name,
+                    values.data_type().clone(),
+                    true,
+                )));
+                columns.push(values.clone());
+                status.push((name, statuses));
+            }
+        }
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(keys.num_rows()));
+        let table = RecordBatch::try_new_with_options(
+            Arc::new(arrow::datatypes::Schema::new(fields)),
+            columns,
+            &options,
+        )?;
+        Ok(OnlineFeatures { table, status })
     }
 }
 
@@ -454,20 +727,100 @@ fn conform_input(view: &FeatureView, schema: &SchemaRef, batch: &RecordBatch) ->
 }
 
 /// Convert an array to the stored type (strings to Utf8, timestamps to µs UTC; naive
-/// timestamps are taken as UTC).
+/// timestamps are taken as UTC; nanoseconds are floored to microseconds, so that a
+/// time never moves later, also before 1970).
 pub(crate) fn to_stored(array: &ArrayRef, target: &DataType, name: &str) -> Result<ArrayRef> {
     if array.data_type() == target {
         return Ok(array.clone());
     }
-    let source = match (array.data_type(), target) {
-        // Naive → UTC: reinterpret, then convert the unit.
-        (DataType::Timestamp(unit, None), DataType::Timestamp(_, Some(_))) => {
-            arrow::compute::cast(array, &DataType::Timestamp(*unit, Some(definitions::UTC.into())))?
+    if let (DataType::Timestamp(unit, _), DataType::Timestamp(TimeUnit::Microsecond, zone)) =
+        (array.data_type(), target)
+    {
+        use arrow::array::{
+            TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
+            TimestampSecondArray,
+        };
+        let overflow = |row: usize| Error::InvalidValue {
+            column: name.to_string(),
+            row,
+            value: "a timestamp".into(),
+            hint: "it is outside the range of microsecond timestamps (years 1677-2262 are safe)".into(),
+        };
+        let scale = |values: Vec<Option<i64>>, factor: i64| -> Result<Vec<Option<i64>>> {
+            values
+                .into_iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    v.map(|v| v.checked_mul(factor).ok_or_else(|| overflow(row)))
+                        .transpose()
+                })
+                .collect()
+        };
+        let any = array.as_any();
+        let micros: Vec<Option<i64>> = match unit {
+            TimeUnit::Second => scale(
+                any.downcast_ref::<TimestampSecondArray>()
+                    .map(|a| a.iter().collect())
+                    .unwrap_or_default(),
+                1_000_000,
+            )?,
+            TimeUnit::Millisecond => scale(
+                any.downcast_ref::<TimestampMillisecondArray>()
+                    .map(|a| a.iter().collect())
+                    .unwrap_or_default(),
+                1_000,
+            )?,
+            TimeUnit::Microsecond => any
+                .downcast_ref::<TimestampMicrosecondArray>()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default(),
+            TimeUnit::Nanosecond => any
+                .downcast_ref::<TimestampNanosecondArray>()
+                .map(|a| a.iter().map(|v| v.map(|v| v.div_euclid(1_000))).collect())
+                .unwrap_or_default(),
+        };
+        if micros.len() != array.len() {
+            return Err(Error::column_type(name, "timestamp", array.data_type()));
         }
-        _ => array.clone(),
-    };
-    arrow::compute::cast(&source, target)
+        return Ok(Arc::new(
+            TimestampMicrosecondArray::from(micros).with_timezone_opt(zone.clone()),
+        ));
+    }
+    arrow::compute::cast(array, target)
         .map_err(|e| Error::column_type(name, format!("{target} ({e})"), array.data_type()))
+}
+
+/// An entity-row key column as the view's stored key type: the same value type, or any
+/// integer for an integer key (a value out of range is an error, never wrapped). A float,
+/// or a string for an integer key (or the reverse), is a [`Error::ColumnType`].
+pub(crate) fn key_to_stored(array: &ArrayRef, key: &Feature) -> Result<ArrayRef> {
+    let found = array.data_type();
+    let integer = |t: &DataType| t.is_integer();
+    let compatible = match key.dtype {
+        ValueType::Int32 | ValueType::Int64 => integer(found),
+        other => ValueType::from_arrow(found) == Some(other),
+    };
+    if !compatible {
+        return Err(Error::column_type(
+            &key.name,
+            format!("{} (the join key's type)", key.dtype),
+            found,
+        ));
+    }
+    let target = key.dtype.arrow_type();
+    if found == &target {
+        return Ok(array.clone());
+    }
+    let options = arrow::compute::CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    arrow::compute::cast_with_options(array, &target, &options).map_err(|e| Error::InvalidValue {
+        column: key.name.clone(),
+        row: 0,
+        value: format!("{found}"),
+        hint: format!("cannot be read as the join key's type {}: {e}", key.dtype),
+    })
 }
 
 /// Timestamps (any unit/zone, dates) as µs since the epoch UTC.
@@ -476,6 +829,7 @@ pub(crate) fn to_micros(array: &ArrayRef, name: &str) -> Result<Vec<Option<i64>>
     let converted = match array.data_type() {
         DataType::Timestamp(_, _) => to_stored(array, &target, name)?,
         DataType::Date32 | DataType::Date64 => {
+            // Days and milliseconds convert exactly (multiplications).
             let naive = arrow::compute::cast(array, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
             to_stored(&naive, &target, name)?
         }

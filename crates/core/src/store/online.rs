@@ -79,7 +79,7 @@
 //! [`OutsideTtl`]: FeatureStatus::OutsideTtl
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use arrow::array::{
@@ -89,7 +89,6 @@ use arrow::compute::{cast, concat_batches, take, take_record_batch};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef, TimestampMicrosecondType};
 use arrow::row::{RowConverter, SortField};
 use bytes::Bytes;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -116,6 +115,10 @@ const POINTER: &str = "CURRENT";
 
 /// The version of the pointer's JSON layout.
 const POINTER_FORMAT: u32 = 1;
+
+/// Log entries kept behind the latest: a writer must not be able to claim a sequence
+/// number whose entry was deleted, so entries are kept far longer than any one write.
+pub const LOG_KEEP: u64 = 1000;
 
 /// The prefix of snapshot file names.
 const SNAPSHOT_PREFIX: &str = "snapshot-";
@@ -245,8 +248,6 @@ pub struct SnapshotOnlineStore {
     blob: Blob,
     /// The loaded snapshot of each view read or written by this process.
     cache: RwLock<HashMap<String, Arc<Loaded>>>,
-    /// Set once the storage refused a conditional update: use re-read-then-put instead.
-    no_conditional_put: AtomicBool,
 }
 
 impl std::fmt::Debug for SnapshotOnlineStore {
@@ -264,7 +265,7 @@ impl std::fmt::Debug for SnapshotOnlineStore {
     }
 }
 
-/// The JSON in `online/<view>/CURRENT`.
+/// The JSON in `online/<view>/CURRENT` and `online/<view>/log/<seq>.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Pointer {
     /// [`POINTER_FORMAT`].
@@ -283,13 +284,6 @@ struct Pointer {
     timestamp_field: String,
     /// The created-timestamp column, if any.
     created_timestamp_field: Option<String>,
-}
-
-/// `CURRENT` as read: its bytes, parsed, and its version for a conditional update.
-struct PointerState {
-    raw: Option<Bytes>,
-    pointer: Option<Pointer>,
-    version: Option<UpdateVersion>,
 }
 
 /// A snapshot in memory, with its key index.
@@ -455,6 +449,16 @@ fn view_dir(view: &str) -> String {
 /// `online/<view>/<file>`.
 fn file_path(view: &str, file: &str) -> String {
     format!("{ONLINE_DIR}/{view}/{file}")
+}
+
+/// `online/<view>/log`.
+fn log_dir(view: &str) -> String {
+    format!("{ONLINE_DIR}/{view}/log")
+}
+
+/// `online/<view>/log/<seq>.json`.
+fn log_path(view: &str, seq: u64) -> String {
+    format!("{ONLINE_DIR}/{view}/log/{seq:0width$}.json", width = SEQ_DIGITS)
 }
 
 /// The sequence number of a snapshot file name, `None` if it is not one.
@@ -826,7 +830,6 @@ impl SnapshotOnlineStore {
         SnapshotOnlineStore {
             blob,
             cache: RwLock::new(HashMap::new()),
-            no_conditional_put: AtomicBool::new(false),
         }
     }
 
@@ -848,53 +851,42 @@ impl SnapshotOnlineStore {
         };
     }
 
-    /// Read `online/<view>/CURRENT`.
-    fn read_pointer(&self, view: &str) -> Result<PointerState> {
-        let relative = file_path(view, POINTER);
-        let path = self.blob.path(&relative);
-        let objects = self.blob.objects.clone();
-        let got = self
-            .blob
-            .block_on(async move {
-                match objects.get(&path).await {
-                    Ok(result) => {
-                        let version = UpdateVersion {
-                            e_tag: result.meta.e_tag.clone(),
-                            version: result.meta.version.clone(),
-                        };
-                        Ok(Some((result.bytes().await?, version)))
-                    }
-                    Err(object_store::Error::NotFound { .. }) => Ok(None),
-                    Err(e) => Err(e),
-                }
-            })
-            .map_err(|e| store_error(&relative, e))?;
-        let Some((raw, version)) = got else {
-            return Ok(PointerState {
-                raw: None,
-                pointer: None,
-                version: None,
-            });
+    /// The pointer stored at `relative` (`CURRENT` or a log entry), `None` if absent.
+    fn read_pointer(&self, relative: &str, seq: Option<u64>) -> Result<Option<Pointer>> {
+        let Some(raw) = self.blob.get(relative)? else {
+            return Ok(None);
         };
         let pointer: Pointer = serde_json::from_slice(&raw).map_err(|e| Error::Store {
-            location: relative.clone(),
-            reason: format!("not a valid online snapshot pointer ({e}); drop the view's online data and materialize again"),
+            location: relative.to_string(),
+            reason: format!(
+                "not a valid online snapshot pointer ({e}); drop the view's online data and materialize again"
+            ),
         })?;
-        if pointer.format != POINTER_FORMAT || snapshot_seq(&pointer.file).is_none() {
+        let seq_ok = seq.is_none_or(|s| s == pointer.seq);
+        if pointer.format != POINTER_FORMAT || snapshot_seq(&pointer.file) != Some(pointer.seq) || !seq_ok {
             return Err(Error::Store {
-                location: relative,
+                location: relative.to_string(),
                 reason: format!(
-                    "pointer format {} naming `{}` is not one this version reads (format {POINTER_FORMAT}, a snapshot file name); drop the view's online data and materialize again",
-                    pointer.format, pointer.file
+                    "pointer (format {}, seq {}, file `{}`) is not one this version reads (format {POINTER_FORMAT}, a snapshot file of the same sequence number); drop the view's online data and materialize again",
+                    pointer.format, pointer.seq, pointer.file
                 ),
             });
         }
-        let version = (version.e_tag.is_some() || version.version.is_some()).then_some(version);
-        Ok(PointerState {
-            raw: Some(raw),
-            pointer: Some(pointer),
-            version,
-        })
+        Ok(Some(pointer))
+    }
+
+    /// The latest committed pointer of `view`: `CURRENT`, then any log entries committed
+    /// after it (a writer between its commit and its update of `CURRENT`, or one that
+    /// died there). `None` if the view has no snapshot.
+    fn latest(&self, view: &str) -> Result<Option<Pointer>> {
+        let mut latest = self.read_pointer(&file_path(view, POINTER), None)?;
+        loop {
+            let next = latest.as_ref().map_or(1, |p| p.seq.saturating_add(1));
+            match self.read_pointer(&log_path(view, next), Some(next))? {
+                Some(pointer) => latest = Some(pointer),
+                None => return Ok(latest),
+            }
+        }
     }
 
     /// Load the snapshot `pointer` names; `None` if its file is gone (replaced since).
@@ -914,12 +906,11 @@ impl SnapshotOnlineStore {
         Ok(Some(loaded))
     }
 
-    /// The current snapshot of `view` (reloaded if `CURRENT` changed), `None` if the view
-    /// has none.
+    /// The current snapshot of `view` (reloaded if a newer one was committed), `None` if
+    /// the view has none.
     fn current(&self, view: &str) -> Result<Option<Arc<Loaded>>> {
         for _ in 0..LOAD_ATTEMPTS {
-            let state = self.read_pointer(view)?;
-            let Some(pointer) = state.pointer else {
+            let Some(pointer) = self.latest(view)? else {
                 self.remember(view, None);
                 return Ok(None);
             };
@@ -935,54 +926,23 @@ impl SnapshotOnlineStore {
         })
     }
 
-    /// Swap `CURRENT` from `seen` to `pointer`; `false` if another writer changed it first.
-    fn swap_pointer(&self, view: &str, seen: &PointerState, pointer: &Pointer) -> Result<bool> {
-        let relative = file_path(view, POINTER);
-        let json = serde_json::to_vec_pretty(pointer).map_err(|e| store_error(&relative, e))?;
-        let bytes = Bytes::from(json);
-        let Some(raw) = &seen.raw else {
-            return self.blob.put_if_absent(&relative, bytes);
-        };
-        if let Some(version) = &seen.version {
-            if !self.no_conditional_put.load(Ordering::Relaxed) {
-                let path = self.blob.path(&relative);
-                let options = PutOptions {
-                    mode: PutMode::Update(version.clone()),
-                    ..PutOptions::default()
-                };
-                let payload = PutPayload::from_bytes(bytes.clone());
-                match self
-                    .blob
-                    .block_on(self.blob.objects.put_opts(&path, payload, options))
-                {
-                    Ok(_) => return Ok(true),
-                    Err(object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. }) => {
-                        return Ok(false)
-                    }
-                    Err(object_store::Error::NotImplemented { .. }) => {
-                        self.no_conditional_put.store(true, Ordering::Relaxed);
-                    }
-                    Err(e) => return Err(store_error(&relative, e)),
+    /// Delete the snapshots of `view` older than `previous_seq`, and log entries more than
+    /// [`LOG_KEEP`] behind `seq` (best effort: a failed delete leaves garbage that a later
+    /// write removes).
+    fn clean(&self, view: &str, seq: u64, previous_seq: u64) {
+        if let Ok(names) = self.blob.list_names(&view_dir(view)) {
+            for name in names {
+                if snapshot_seq(&name).is_some_and(|s| s < previous_seq) {
+                    let _ = self.blob.delete(&file_path(view, &name));
                 }
             }
         }
-        // No conditional update here: re-read just before replacing (see "What remains racy").
-        if self.blob.get(&relative)?.as_ref() != Some(raw) {
-            return Ok(false);
-        }
-        self.blob.put(&relative, bytes)?;
-        Ok(true)
-    }
-
-    /// Delete the snapshots of `view` older than `previous_seq` (best effort).
-    fn clean(&self, view: &str, previous_seq: u64) {
-        let Ok(names) = self.blob.list_names(&view_dir(view)) else {
-            return;
-        };
-        for name in names {
-            if snapshot_seq(&name).is_some_and(|seq| seq < previous_seq) {
-                // A failed delete leaves garbage that the next write removes.
-                let _ = self.blob.delete(&file_path(view, &name));
+        if let Ok(names) = self.blob.list_names(&log_dir(view)) {
+            for name in names {
+                let entry_seq = name.strip_suffix(".json").and_then(|n| n.parse::<u64>().ok());
+                if entry_seq.is_some_and(|s| s.saturating_add(LOG_KEEP) < seq) {
+                    let _ = self.blob.delete(&format!("{}/{name}", log_dir(view)));
+                }
             }
         }
     }
@@ -998,14 +958,17 @@ impl OnlineStore for SnapshotOnlineStore {
         check_view_name(&view.name)?;
         check_key_columns(key_columns)?;
         let new = normalize(view, key_columns, rows)?;
+        if new.num_rows() == 0 {
+            return Ok(OnlineWriteSummary::default());
+        }
         let schema = new.schema();
         // Keys and the event timestamp must be in the stored snapshot; a created timestamp
         // or features added to the view since are filled with nulls (null created = oldest).
         let n_required = key_columns.len() + 1;
         let mut last_reason = String::new();
         for attempt in 1..=WRITE_ATTEMPTS {
-            let state = self.read_pointer(&view.name)?;
-            let base = match &state.pointer {
+            let latest = self.latest(&view.name)?;
+            let base = match &latest {
                 None => None,
                 Some(pointer) => match self.load(&view.name, pointer)? {
                     Some(loaded) => Some(loaded),
@@ -1029,7 +992,11 @@ impl OnlineStore for SnapshotOnlineStore {
                 key_columns.len(),
                 view.created_timestamp_field.is_some(),
             )?;
-            let seq = state.pointer.as_ref().map_or(1, |p| p.seq.saturating_add(1));
+            if summary.inserted == 0 && summary.updated == 0 {
+                // Every stored row is at least as new: the snapshot stays as it is.
+                return Ok(summary);
+            }
+            let seq = latest.as_ref().map_or(1, |p| p.seq.saturating_add(1));
             let file = snapshot_name(seq);
             let location = file_path(&view.name, &file);
             self.blob.put(&location, to_parquet(&merged, &location)?)?;
@@ -1043,24 +1010,34 @@ impl OnlineStore for SnapshotOnlineStore {
                 timestamp_field: view.timestamp_field.clone(),
                 created_timestamp_field: view.created_timestamp_field.clone(),
             };
-            if !self.swap_pointer(&view.name, &state, &pointer)? {
+            let json = serde_json::to_vec_pretty(&pointer).map_err(|e| store_error(&location, e))?;
+            let json = Bytes::from(json);
+            // The commit: exactly one writer creates the log entry of a sequence number.
+            if !self
+                .blob
+                .put_if_absent(&log_path(&view.name, seq), json.clone())?
+            {
                 self.blob.delete(&location)?;
-                last_reason = format!("CURRENT changed while merging (attempt {attempt})");
+                last_reason = format!("another writer committed snapshot {seq} first (attempt {attempt})");
                 continue;
             }
-            // The snapshot is live; indexing it here saves the next read a reload.
+            // Committed. `CURRENT` only saves readers the walk along the log: if this put
+            // fails, or a slower writer puts an older pointer after it, readers still
+            // find this snapshot through the log.
+            let _ = self.blob.put(&file_path(&view.name, POINTER), json);
+            // Indexing the snapshot here saves the next read a reload.
             if let Ok(loaded) = Loaded::new(pointer, merged, &location) {
                 self.remember(&view.name, Some(Arc::new(loaded)));
             }
-            if let Some(previous) = &state.pointer {
-                self.clean(&view.name, previous.seq);
+            if let Some(previous) = &latest {
+                self.clean(&view.name, seq, previous.seq);
             }
             return Ok(summary);
         }
         Err(Error::Conflict {
             view: view.name.clone(),
             reason: format!(
-                "other writers replaced the online snapshot {WRITE_ATTEMPTS} times during this write; last: {last_reason}"
+                "other writers committed a snapshot first {WRITE_ATTEMPTS} times during this write; last: {last_reason}"
             ),
         })
     }
@@ -1246,6 +1223,7 @@ mod tests {
         StringViewArray, TimestampNanosecondArray,
     };
     use arrow::datatypes::Int32Type;
+    use std::sync::atomic::AtomicBool;
 
     const T0: i64 = 1_700_000_000_000_000;
 
@@ -1867,6 +1845,113 @@ mod tests {
         fresh
             .write(&v, &keys(), &rows(&[(2, T0, None, None, None)]))
             .unwrap();
+    }
+
+    #[test]
+    fn nothing_is_written_when_nothing_changes() {
+        let (dir, store) = store();
+        let v = view();
+        assert_eq!(
+            store.write(&v, &keys(), &rows(&[])).unwrap(),
+            OnlineWriteSummary::default()
+        );
+        assert!(!dir.path().join("online/driver_stats").exists());
+        store
+            .write(&v, &keys(), &rows(&[(1, T0, None, Some(1.0), None)]))
+            .unwrap();
+        let before = snapshot_files(&dir);
+        let s = store
+            .write(&v, &keys(), &rows(&[(1, T0 - 1, None, Some(0.0), None)]))
+            .unwrap();
+        assert_eq!(
+            s,
+            OnlineWriteSummary {
+                inserted: 0,
+                updated: 0,
+                kept_newer: 1,
+                rows: 1
+            }
+        );
+        assert_eq!(snapshot_files(&dir), before);
+    }
+
+    #[test]
+    fn concurrent_writers_never_lose_a_merge() {
+        // Four "processes" (stores on one directory) write distinct keys at once; a write
+        // that keeps losing the commit race reports a conflict and is retried, as the
+        // error says. Every key must be in the final snapshot.
+        let (dir, _) = store();
+        let v = view();
+        let writers: Vec<_> = (0..4_i64)
+            .map(|t| {
+                let store = reopen(&dir);
+                let v = v.clone();
+                std::thread::spawn(move || {
+                    let mut conflicts = 0;
+                    for b in 0..5_i64 {
+                        let key = t * 100 + b;
+                        let data = rows(&[(key, T0, None, Some(key as f64), Some(key))]);
+                        loop {
+                            match store.write(&v, &keys(), &data) {
+                                Ok(s) => {
+                                    assert_eq!(s.inserted, 1);
+                                    break;
+                                }
+                                Err(Error::Conflict { .. }) => conflicts += 1,
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    }
+                    conflicts
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let ids: Vec<Option<i64>> = (0..4)
+            .flat_map(|t| (0..5).map(move |b| Some(t * 100 + b)))
+            .collect();
+        let r = read_ids(&reopen(&dir), &v, ids.clone(), T0);
+        let expected: Vec<Option<f64>> = ids.iter().map(|id| id.map(|k| k as f64)).collect();
+        assert_eq!(rates(&r), expected);
+        let pointer: Pointer =
+            serde_json::from_slice(&std::fs::read(dir.path().join("online/driver_stats/CURRENT")).unwrap())
+                .unwrap();
+        assert_eq!(pointer.rows, 20);
+    }
+
+    #[test]
+    fn a_commit_whose_current_was_not_updated_is_still_found() {
+        // A writer that died (or stalled) between its log commit and its update of CURRENT.
+        let (dir, store) = store();
+        let v = view();
+        store
+            .write(&v, &keys(), &rows(&[(1, T0, None, Some(1.0), None)]))
+            .unwrap();
+        let current = dir.path().join("online/driver_stats/CURRENT");
+        let first = std::fs::read(&current).unwrap();
+        store
+            .write(&v, &keys(), &rows(&[(1, T0 + 1, None, Some(2.0), None)]))
+            .unwrap();
+        std::fs::write(&current, &first).unwrap();
+        let server = reopen(&dir);
+        assert_eq!(rates(&read_ids(&server, &v, vec![Some(1)], T0)), vec![Some(2.0)]);
+        // A third write builds on the newest commit, not on the stale CURRENT.
+        let s = server
+            .write(&v, &keys(), &rows(&[(2, T0, None, Some(3.0), None)]))
+            .unwrap();
+        assert_eq!(s.inserted, 1);
+        let pointer: Pointer = serde_json::from_slice(&std::fs::read(&current).unwrap()).unwrap();
+        assert_eq!((pointer.seq, pointer.rows), (3, 2));
+        assert_eq!(
+            rates(&read_ids(&store, &v, vec![Some(1), Some(2)], T0)),
+            vec![Some(2.0), Some(3.0)]
+        );
+        assert!(dir
+            .path()
+            .join("online/driver_stats/log/00000000000000000003.json")
+            .exists());
     }
 
     #[test]

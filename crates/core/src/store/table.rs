@@ -22,7 +22,7 @@ use arrow::row::{RowConverter, SortField};
 use bytes::Bytes;
 use deltalake_core::kernel::engine::arrow_conversion::{TryIntoArrow, TryIntoKernel};
 use deltalake_core::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
-use deltalake_core::kernel::{Action, Add};
+use deltalake_core::kernel::{Action, Add, Remove};
 use deltalake_core::protocol::{DeltaOperation, SaveMode};
 use deltalake_core::writer::{DeltaWriter, RecordBatchWriter};
 use deltalake_core::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStore};
@@ -85,8 +85,8 @@ impl WriteMode {
 pub(crate) struct DataFile {
     /// Path relative to the table root.
     pub(crate) path: String,
-    /// Rows, if the log has statistics.
-    pub(crate) num_records: Option<usize>,
+    /// The Remove action that drops this file from the table.
+    pub(crate) remove: Remove,
     /// The write order tag (0 for files written by other engines).
     pub(crate) write_order: u64,
     /// Modification time (ms), the secondary order for untagged files.
@@ -160,17 +160,33 @@ impl ViewTable {
 
     /// Load the latest version, or the one given.
     pub(crate) async fn load(&self, version: Option<u64>) -> Result<DeltaTable> {
-        let mut builder = DeltaTableBuilder::from_url(self.url.clone()).map_err(|e| self.err(e))?;
-        if let Some(v) = version {
-            builder = builder.with_version(v);
+        let builder = DeltaTableBuilder::from_url(self.url.clone()).map_err(|e| self.err(e))?;
+        let Some(v) = version else {
+            return builder.load().await.map_err(|e| self.err(e));
+        };
+        match builder.with_version(v).load().await {
+            Ok(table) => Ok(table),
+            Err(e) => {
+                // Say which versions exist rather than the log reader's internals.
+                let latest = DeltaTableBuilder::from_url(self.url.clone())
+                    .map_err(|e| self.err(e))?
+                    .load()
+                    .await
+                    .map_err(|e| self.err(e))?
+                    .version()
+                    .unwrap_or(0);
+                if v > latest {
+                    Err(Error::Store {
+                        location: format!("feature view `{}`", self.view),
+                        reason: format!(
+                            "version {v} does not exist: the latest is {latest}; see history() for the versions"
+                        ),
+                    })
+                } else {
+                    Err(self.err(e))
+                }
+            }
         }
-        builder.load().await.map_err(|e| match e {
-            DeltaTableError::InvalidVersion(v) => Error::Store {
-                location: format!("feature view `{}`", self.view),
-                reason: format!("version {v} does not exist; see history() for the versions"),
-            },
-            e => self.err(e),
-        })
     }
 
     /// Load the version current at `timestamp_ms`.
@@ -178,17 +194,28 @@ impl ViewTable {
         let mut table = self.load(None).await?;
         let datetime = chrono::DateTime::from_timestamp_millis(timestamp_ms)
             .ok_or_else(|| Error::param("timestamp", timestamp_ms, "a representable time"))?;
+        let before = || Error::Store {
+            location: format!("feature view `{}`", self.view),
+            reason: format!("the table did not exist yet at {datetime}; see history() for commit times"),
+        };
         table.load_with_datetime(datetime).await.map_err(|e| match e {
-            DeltaTableError::InvalidDateTimeString { .. } | DeltaTableError::InvalidVersion(_) => {
-                Error::Store {
-                    location: format!("feature view `{}`", self.view),
-                    reason: format!(
-                        "the table did not exist yet at {datetime}; see history() for commit times"
-                    ),
-                }
-            }
+            DeltaTableError::InvalidDateTimeString { .. } | DeltaTableError::InvalidVersion(_) => before(),
             e => self.err(e),
         })?;
+        // deltalake falls back to the first version for a time before it: refuse instead.
+        let version = table.version().unwrap_or(0);
+        if let Some(bytes) = table
+            .log_store()
+            .read_commit_entry(version)
+            .await
+            .map_err(|e| self.err(e))?
+        {
+            if let Ok(entry) = parse_commit(version, &bytes) {
+                if entry.timestamp_ms.is_some_and(|t| t > timestamp_ms) {
+                    return Err(before());
+                }
+            }
+        }
         Ok(table)
     }
 
@@ -282,7 +309,7 @@ impl ViewTable {
         event: &str,
     ) -> Result<u64> {
         let table = self.load(None).await?;
-        let read_version = table.version().unwrap_or(0).max(0) as u64;
+        let read_version = table.version().unwrap_or(0);
         let order = read_version + 1;
         let snapshot = table.snapshot().map_err(|e| self.err(e))?;
         let mut actions: Vec<Action> = Vec::new();
@@ -351,8 +378,8 @@ impl ViewTable {
         let finalized = builder
             .build(Some(snapshot), table.log_store(), operation)
             .await
-            .map_err(|e| self.err(e.into()))?;
-        Ok(finalized.version().max(0) as u64)
+            .map_err(|e| self.err(e))?;
+        Ok(finalized.version())
     }
 
     /// For an upsert: Remove actions for the files holding a row whose (keys, event)
@@ -388,43 +415,25 @@ impl ViewTable {
                 None,
             )
             .await?;
-            let schema = data.schema();
-            let mut kept = Vec::new();
-            let mut dropped_any = false;
-            for part in [data] {
-                let arrays: Vec<ArrayRef> = columns
-                    .iter()
-                    .map(|c| {
-                        part.column_by_name(c).cloned().ok_or_else(|| Error::Store {
-                            location: file.path.clone(),
-                            reason: format!("data file has no column `{c}`"),
-                        })
+            let arrays: Vec<ArrayRef> = columns
+                .iter()
+                .map(|c| {
+                    data.column_by_name(c).cloned().ok_or_else(|| Error::Store {
+                        location: file.path.clone(),
+                        reason: format!("data file has no column `{c}`"),
                     })
-                    .collect::<Result<_>>()?;
-                let rows = converter.convert_columns(&arrays)?;
-                let keep: BooleanArray = (0..rows.num_rows())
-                    .map(|i| Some(!wanted.contains(rows.row(i).as_ref())))
-                    .collect();
-                if keep.false_count() > 0 {
-                    dropped_any = true;
-                }
-                kept.push(filter_record_batch(&part, &keep)?);
-            }
-            if !dropped_any {
+                })
+                .collect::<Result<_>>()?;
+            let rows = converter.convert_columns(&arrays)?;
+            let keep: BooleanArray = (0..rows.num_rows())
+                .map(|i| Some(!wanted.contains(rows.row(i).as_ref())))
+                .collect();
+            if keep.false_count() == 0 {
                 continue;
             }
-            #[allow(deprecated)]
-            let original = table
-                .get_active_add_actions_by_predicate(None)
-                .try_filter(|f| futures::future::ready(f.path() == file.path))
-                .try_collect::<Vec<_>>()
-                .await
-                .map_err(|e| self.err(e))?;
-            for f in original {
-                actions.push(Action::Remove(f.remove_action(true)));
-            }
+            let remaining = filter_record_batch(&data, &keep)?;
+            actions.push(Action::Remove(file.remove.clone()));
             removed += 1;
-            let remaining = arrow::compute::concat_batches(&schema, &kept)?;
             if remaining.num_rows() > 0 {
                 let mut adds = write_files(table, &remaining).await.map_err(|e| self.err(e))?;
                 for add in &mut adds {
@@ -458,7 +467,7 @@ impl ViewTable {
                     .unwrap_or(0);
                 DataFile {
                     path: f.path().to_string(),
-                    num_records: f.num_records(),
+                    remove: f.remove_action(true),
                     write_order,
                     modification_time: f.modification_time(),
                     event_range: event.and_then(|e| stats_event_range(add.stats.as_deref(), e)),
@@ -474,7 +483,7 @@ impl ViewTable {
     /// The commits of the table, oldest first, read from the log.
     pub(crate) async fn history(&self) -> Result<Vec<HistoryEntry>> {
         let table = self.load(None).await?;
-        let latest = table.version().unwrap_or(0).max(0) as u64;
+        let latest = table.version().unwrap_or(0);
         let log_store = table.log_store();
         let mut out = Vec::new();
         for version in 0..=latest {
