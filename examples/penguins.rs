@@ -1,7 +1,8 @@
-//! The main job: ingest a real dataset, validate the data against a schema inferred from
-//! the training rows, tune and fit a pipeline by cross-validated grid search, gate it
+//! The main job: ingest a real dataset into the embedded feature store (a Delta Lake
+//! table per feature view), build the training table with a point-in-time join,
+//! validate the data against a schema inferred from the training rows, tune and fit a pipeline by cross-validated grid search, gate it
 //! against a baseline on held-out rows (overall and per island), save it as a verified
-//! artifact, load it back and serve single rows.
+//! artifact, load it back and serve a penguin from the store's online snapshot.
 //!
 //! Run from the repository root: `cargo run --release -p ferrops --example penguins`.
 //!
@@ -12,10 +13,14 @@
 use std::path::Path;
 use std::time::Instant;
 
-use arrow::array::{Array, AsArray, BooleanArray};
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray, BooleanArray, Int64Array, TimestampMicrosecondArray};
 use arrow::compute::filter_record_batch;
+use arrow::datatypes::Int64Type;
 use arrow::record_batch::RecordBatch;
 use ferrops::prelude::*;
+use ferrops::store::{Entity, Feature, FeatureStatus, FeatureStore, FeatureView, ValueType, WriteMode};
 use ferrops::validate::cv::{cross_validate, make_folds, CvOptions, Scorer};
 use ferrops::validate::data::{validate, InferOptions, Schema};
 use ferrops::validate::gate::{evaluate_pipeline, Gate, Threshold};
@@ -47,6 +52,102 @@ fn main() -> ferrops::Result<()> {
             nulls
         );
     }
+
+    // 1b. Keep the measurements in the embedded feature store: entity `penguin` (one id
+    //     per row), view `penguin_measurements` (every column but the label), observed on
+    //     June 1st of the row's year (one minute apart). The label rows (id, time,
+    //     species) then get their features back by a point-in-time join, as a training
+    //     set for any model would.
+    let store_dir = std::env::temp_dir().join(format!("ferrops-penguins-{}", std::process::id()));
+    let store = FeatureStore::open(&store_dir.to_string_lossy())?;
+    store.register_entity(&Entity::new("penguin", "penguin_id", ValueType::Int64))?;
+    let mut features = Vec::new();
+    for field in table.schema().fields().iter().filter(|f| f.name() != "species") {
+        let dtype = ValueType::from_arrow(field.data_type())
+            .ok_or_else(|| Error::column_type(field.name(), "a feature type", field.data_type()))?;
+        features.push(Feature::new(field.name(), dtype));
+    }
+    store.register_feature_view(&FeatureView::new(
+        "penguin_measurements",
+        ["penguin"],
+        "observed_at",
+        features,
+    ))?;
+    let ids: Arc<dyn Array> = Arc::new(Int64Array::from_iter_values(0..table.num_rows() as i64));
+    let years = ferrops::data::table::column(&table, "year")?
+        .as_primitive::<Int64Type>()
+        .clone();
+    let observed: Vec<i64> = years
+        .iter()
+        .enumerate()
+        .map(|(i, year)| {
+            let june = chrono::NaiveDate::from_ymd_opt(year.unwrap_or(2007) as i32, 6, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc().timestamp_micros())
+                .unwrap_or_default();
+            june + i as i64 * 60_000_000
+        })
+        .collect();
+    let observed: Arc<dyn Array> = Arc::new(TimestampMicrosecondArray::from(observed).with_timezone("UTC"));
+    let mut columns = vec![("penguin_id", ids.clone()), ("observed_at", observed.clone())];
+    let schema = table.schema();
+    for field in schema.fields().iter().filter(|f| f.name() != "species") {
+        columns.push((
+            field.name().as_str(),
+            ferrops::data::table::column(&table, field.name())?.clone(),
+        ));
+    }
+    let written = store.write(
+        "penguin_measurements",
+        &RecordBatch::try_from_iter(columns)?,
+        WriteMode::Append,
+    )?;
+    let labels = RecordBatch::try_from_iter([
+        ("penguin_id", ids),
+        ("observed_at", observed),
+        (
+            "species",
+            ferrops::data::table::column(&table, "species")?.clone(),
+        ),
+    ])?;
+    let training = store.historical_features_with(
+        &labels,
+        &["penguin_measurements:*"],
+        &ferrops::store::HistoricalOptions {
+            timestamp_column: "observed_at".into(),
+            ..Default::default()
+        },
+    )?;
+    let statistics = store.statistics("penguin_measurements", Some(written.version))?;
+    let mass = statistics.column("body_mass_g");
+    println!(
+        "
+feature store {}: view penguin_measurements at version {} ({} rows; body_mass_g mean {:.0} g, median ~{:.0} g)",
+        store_dir.display(),
+        written.version,
+        statistics.rows(),
+        mass.and_then(|c| c.mean()).unwrap_or(f64::NAN),
+        mass.map(|c| c.quantile(0.5)).transpose()?.flatten().unwrap_or(f64::NAN),
+    );
+    println!(
+        "point-in-time training set: {} rows (lineage: {:?})",
+        training.table.num_rows(),
+        training
+            .lineage
+            .iter()
+            .map(|l| format!("{}@v{}", l.view, l.version))
+            .collect::<Vec<_>>()
+    );
+    // The same columns as the file, now from the store.
+    let names: Vec<String> = table.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let mut from_store = Vec::new();
+    for name in &names {
+        from_store.push((
+            name.as_str(),
+            ferrops::data::table::column(&training.table, name)?.clone(),
+        ));
+    }
+    let table = RecordBatch::try_from_iter(from_store)?;
 
     // 2. A deterministic 70/30 split (every row's fate depends only on its index).
     let in_train: Vec<bool> = (0..table.num_rows()).map(|i| (i * 7919 + 13) % 10 < 7).collect();
@@ -217,26 +318,56 @@ fn main() -> ferrops::Result<()> {
         ));
     }
 
-    // 6. Serve one penguin, without building an Arrow batch.
-    let row = [
-        ("island", Value::from("Biscoe")),
-        ("bill_length_mm", Value::Float(48.6)),
-        ("bill_depth_mm", Value::Float(16.0)),
-        ("flipper_length_mm", Value::Int(230)),
-        ("body_mass_g", Value::Int(5800)),
-        ("sex", Value::Null),
-        ("year", Value::Int(2009)),
-    ];
+    // 6. Serve: materialize the latest measurements per penguin into the online
+    //    snapshot, fetch one held-out penguin's features by id (with a status per
+    //    value), and predict from them without building an Arrow batch.
+    let end = chrono::Utc::now().timestamp_micros();
+    let materialized = store.materialize("penguin_measurements", None, end)?;
+    println!(
+        "\nmaterialized {} penguins into the online snapshot",
+        materialized.keys
+    );
+    let id = (0..table.num_rows())
+        .find(|&i| (i * 7919 + 13) % 10 >= 7)
+        .unwrap_or(0) as i64;
+    let request = RecordBatch::try_from_iter([(
+        "penguin_id",
+        Arc::new(Int64Array::from(vec![id])) as Arc<dyn Array>,
+    )])?;
+    let refs: Vec<String> = names
+        .iter()
+        .filter(|n| n.as_str() != "species")
+        .map(|n| format!("penguin_measurements:{n}"))
+        .collect();
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
     let started = Instant::now();
-    let (species, proba) = loaded.predict_named_row(row.iter().cloned())?;
+    let served = store.online_features(&request, &refs)?;
+    let mut row = Vec::new();
+    for (name, status) in &served.status {
+        let value = if status.first() == Some(&FeatureStatus::Present) {
+            ferrops::data::table::column(&served.table, name)
+                .and_then(|c| ferrops::data::table::value_at(c, 0))?
+        } else {
+            Value::Null
+        };
+        row.push((name.clone(), value));
+    }
+    let (species, proba) = loaded.predict_named_row(row.iter().map(|(n, v)| (n.as_str(), v.clone())))?;
     let micros = started.elapsed().as_secs_f64() * 1e6;
     let classes = loaded.classes().map(|c| c.names()).unwrap_or_default();
-    println!("\none penguin (sex unknown) -> {species:?} in {micros:.0} us (first call, cold)");
+    let truth = ferrops::data::table::column(&table, "species")?
+        .as_string::<i32>()
+        .value(id as usize)
+        .to_string();
+    println!(
+        "penguin {id} (a held-out {truth}): online features + prediction -> {species:?} in {micros:.0} us (first call, cold)"
+    );
     if let Some(p) = proba {
         for (c, p) in classes.iter().zip(p) {
             println!("  P({c}) = {p:.4}");
         }
     }
+    std::fs::remove_dir_all(&store_dir).ok();
     Ok(())
 }
 

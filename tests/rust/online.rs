@@ -7,7 +7,7 @@
 //! used as an object outside the crate (the way a Redis store would be added).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use arrow::array::{new_null_array, Array, ArrayRef, AsArray, Int64Array, RecordBatch};
 use arrow::datatypes::{Field, Int64Type, Schema};
@@ -60,7 +60,7 @@ impl OnlineStore for MapStore {
     ) -> Result<OnlineWriteSummary> {
         let key = ferrops::data::table::column(rows, &key_columns[0])?.as_primitive::<Int64Type>();
         let value = ferrops::data::table::column(rows, &view.features[0].name)?.as_primitive::<Int64Type>();
-        let mut map = self.values.lock().unwrap();
+        let mut map = self.values.lock().unwrap_or_else(PoisonError::into_inner);
         let mut summary = OnlineWriteSummary {
             rows: rows.num_rows(),
             ..OnlineWriteSummary::default()
@@ -90,7 +90,7 @@ impl OnlineStore for MapStore {
             ));
         }
         let key = ferrops::data::table::column(keys, &key_columns[0])?.as_primitive::<Int64Type>();
-        let map = self.values.lock().unwrap();
+        let map = self.values.lock().unwrap_or_else(PoisonError::into_inner);
         let found: Vec<Option<i64>> = key
             .iter()
             .map(|k| k.and_then(|k| map.get(&(view.name.clone(), k)).copied()))
@@ -119,7 +119,10 @@ impl OnlineStore for MapStore {
     }
 
     fn drop_view(&self, view: &str) -> Result<()> {
-        self.values.lock().unwrap().retain(|(v, _), _| v != view);
+        self.values
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(v, _), _| v != view);
         Ok(())
     }
 }

@@ -38,8 +38,8 @@ pub mod error;
 pub mod features;
 pub mod pipeline;
 pub mod preprocess;
-pub mod store;
 mod rng;
+pub mod store;
 pub mod train;
 pub mod validate;
 

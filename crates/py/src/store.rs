@@ -17,6 +17,9 @@ fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| to_py(ferrops::Error::Serialization(e.to_string())))
 }
 
+/// Per served feature column: its name and one status per row.
+type Statuses = Vec<(String, Vec<String>)>;
+
 /// An embedded feature store (see `ferrops.FeatureStore`).
 #[pyclass(name = "FeatureStore", module = "ferrops._core", frozen)]
 pub struct PyFeatureStore {
@@ -122,6 +125,7 @@ impl PyFeatureStore {
     }
 
     /// The training set and its lineage (JSON list of {view, version}).
+    #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (entity_rows, features, timestamp_column, full_feature_names, as_of_created, versions))]
     fn historical_features<'py>(
         &self,
@@ -217,7 +221,7 @@ impl PyFeatureStore {
         features: Vec<String>,
         full_feature_names: bool,
         now_micros: Option<i64>,
-    ) -> PyResult<(Bound<'py, PyAny>, Vec<(String, Vec<String>)>)> {
+    ) -> PyResult<(Bound<'py, PyAny>, Statuses)> {
         let batch = to_batch(keys)?;
         let store = self.inner.clone();
         let served = detached(py, batch.num_rows(), move || {

@@ -33,45 +33,54 @@
 //!   key. `<seq>` is the snapshot's sequence number, zero-padded to 20 digits; `<writer>`
 //!   is the writing process id, a nanosecond clock and a counter, so two writers never
 //!   write the same file.
-//! * `CURRENT`: a small JSON pointer to the live snapshot, replaced atomically on each
-//!   write: `{"format": 1, "file": "snapshot-….parquet", "seq": 7, "rows": 1000,
+//! * `log/<seq>.json`: the commit of snapshot `<seq>` (20 digits), created only if absent
+//!   (so exactly one writer commits each sequence number) and never changed. It holds the
+//!   pointer: `{"format": 1, "file": "snapshot-….parquet", "seq": 7, "rows": 1000,
 //!   "written_at": "2026-11-26T22:30:00.000000Z", "keys": ["driver_id"],
 //!   "timestamp_field": "event_ts", "created_timestamp_field": null}`.
+//! * `CURRENT`: a copy of the latest pointer, replaced atomically after each commit. It
+//!   saves readers a walk along the log; the log is the truth.
 //!
-//! **Writing** reads `CURRENT`, loads that snapshot, merges the new rows into it, writes
-//! a new snapshot file with the next sequence number, then swaps `CURRENT` to it. Before
-//! the swap the writer checks that `CURRENT` is still what it merged into; if another
-//! writer got there first, it deletes its file and merges again (up to
-//! [`WRITE_ATTEMPTS`] times, then [`Error::Conflict`]). The first write of a view creates
-//! `CURRENT` only if it does not exist. After a swap, snapshots older than the previous
-//! one are deleted: the current and the previous snapshot are kept, so a reader that read
-//! `CURRENT` just before the swap still finds its file.
+//! The latest snapshot is found by reading `CURRENT` and then `log/<seq + 1>.json`,
+//! `log/<seq + 2>.json`, … until one is missing (normally one missing entry: two small
+//! reads).
+//!
+//! **Writing** finds the latest snapshot, loads it, merges the new rows into it, writes a
+//! new snapshot file, then commits it by creating `log/<seq + 1>.json`. If another writer
+//! committed that sequence number first, the writer deletes its file and merges again on
+//! top of the newer snapshot (up to [`WRITE_ATTEMPTS`] times, then [`Error::Conflict`]:
+//! nothing was written, retry). So concurrent writers, in this process or others, never
+//! lose a merge. Then it replaces `CURRENT`, and deletes snapshots older than the
+//! previous one (the current and the previous snapshot are kept, so a reader that found
+//! the previous one just before the commit still finds its file) and log entries more
+//! than [`LOG_KEEP`] behind. A write whose rows change nothing (every stored row is at
+//! least as new) or that has no rows writes nothing.
 //!
 //! **Reading** keeps one loaded snapshot per view in memory with an index from key to row
 //! (a hash map on a single `Int64` or string key, [`arrow::row`] encoded keys
-//! otherwise). Each read fetches `CURRENT` (a few hundred bytes) and loads the new
-//! snapshot if it changed, so a serving process picks up the snapshots another process
-//! writes without a restart. A read uses one loaded snapshot from start to end, so it
-//! never mixes two snapshots, and reads run concurrently from many threads.
+//! otherwise). Each read looks up the latest pointer and loads the snapshot if it
+//! changed, so a serving process picks up the snapshots another process writes without
+//! a restart. A read uses one loaded snapshot from start to end, so it never mixes two
+//! snapshots, and reads run concurrently from many threads.
 //!
 //! # What remains racy
 //!
-//! * Where the object store supports conditional updates (S3 with ETag matching), the
-//!   swap of `CURRENT` is conditional on the version that was read, so concurrent writers
-//!   never lose a merge. On a local directory conditional updates do not exist: the
-//!   writer re-reads `CURRENT` just before replacing it, which leaves a window of one
-//!   read and one write in which two writers can both swap; the second swap wins and the
-//!   first writer's merge is lost from the online store (it stays in the offline table;
-//!   materializing again restores it). Run one materialization per view at a time on a
-//!   local store.
-//! * A reader that reads `CURRENT`, then sleeps through two further writes before
-//!   fetching its snapshot, finds the file deleted; it then re-reads `CURRENT` (up to
-//!   [`LOAD_ATTEMPTS`] times) and loads the newer snapshot.
-//! * Deleting old snapshots is best effort: a failed delete leaves a file that the next
-//!   write deletes. A writer that dies between writing its snapshot and swapping leaves
-//!   an orphan file that a later write deletes once the sequence has moved past it.
+//! * A reader that finds a snapshot, then sleeps through two further commits before
+//!   fetching its file, finds the file deleted; it then looks up the latest pointer again
+//!   (up to [`LOAD_ATTEMPTS`] times) and loads the newer snapshot. A writer in the same
+//!   position merges again.
+//! * A writer that stalls between finding the latest snapshot and committing while more
+//!   than [`LOG_KEEP`] other commits happen could commit a sequence number whose log
+//!   entry was already deleted, on top of an old snapshot. Materializations of one view
+//!   would have to overlap a thousand-fold for that.
+//! * `CURRENT` can briefly name an older snapshot (a writer between its commit and its
+//!   update of `CURRENT`, or a slow writer's update landing after a newer one); readers
+//!   and writers do not depend on it, they follow the log.
+//! * Deleting old files is best effort: a failed delete, or a writer that dies between
+//!   writing its snapshot file and committing it, leaves a file that a later write
+//!   deletes once the sequence numbers have moved past it.
 //! * [`OnlineStore::drop_view`] while another process writes the same view can leave
-//!   that write's snapshot behind.
+//!   that write's files behind, or a snapshot whose sequence numbering restarted.
 //!
 //! [`Present`]: FeatureStatus::Present
 //! [`NullValue`]: FeatureStatus::NullValue
@@ -663,8 +672,9 @@ fn merge(
     let keys: Vec<ArrayRef> = all.columns().iter().take(n_keys).cloned().collect();
     let (index, groups) = KeyIndex::build(&keys)?;
     let timestamps = |i: usize| -> Result<&TimestampMicrosecondArray> {
-        all.column(i)
-            .as_primitive_opt::<TimestampMicrosecondType>()
+        all.columns()
+            .get(i)
+            .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
             .ok_or_else(|| internal("a timestamp column is not µs"))
     };
     let event = timestamps(n_keys)?;
@@ -1526,6 +1536,10 @@ mod tests {
         let trips: Vec<Option<i64>> = r.values.column(1).as_primitive::<Int64Type>().iter().collect();
         assert_eq!(trips, vec![Some(7), None, None, None]);
         assert_eq!(r.event_micros, vec![Some(T0), None, None, Some(T0)]);
+        // No keys: no rows.
+        let none = read_ids(&store, &v, vec![], T0);
+        assert_eq!((none.values.num_rows(), none.status.len()), (0, 2));
+        assert!(none.status.iter().all(Vec::is_empty) && none.event_micros.is_empty());
         // One feature, in any order.
         let one = store
             .read(&v, &keys(), &request(vec![Some(2)]), &["trips".to_string()], T0)

@@ -37,6 +37,9 @@ use url::Url;
 use super::blob::Blob;
 use crate::error::{Error, Result};
 
+/// How many times an append is re-committed after losing to a concurrent commit.
+const APPEND_RETRIES: usize = 32;
+
 /// The Add-action tag holding a file's write order.
 pub(crate) const WRITE_ORDER_TAG: &str = "ferrops.write_order";
 
@@ -311,7 +314,6 @@ impl ViewTable {
         let table = self.load(None).await?;
         let read_version = table.version().unwrap_or(0);
         let order = read_version + 1;
-        let snapshot = table.snapshot().map_err(|e| self.err(e))?;
         let mut actions: Vec<Action> = Vec::new();
         let mut removed_files = 0usize;
         match mode {
@@ -370,16 +372,38 @@ impl ViewTable {
                 serde_json::Value::from(batch.num_rows() as u64),
             ),
         ]);
-        let mut builder = CommitBuilder::from(properties).with_actions(actions);
-        if mode != WriteMode::Append {
-            // A rewrite or overwrite must not silently win over a concurrent commit.
-            builder = builder.with_max_retries(0);
+        // Commits never retry inside deltalake: an overwrite or upsert that lost must not
+        // silently win over a concurrent commit (the caller gets `Conflict`), and an
+        // append is retried here so that its files' write-order tag is re-set to the
+        // version it actually lands at (ties go to the later commit).
+        let mut table = table;
+        for attempt in 0..=APPEND_RETRIES {
+            let snapshot = table.snapshot().map_err(|e| self.err(e))?;
+            let result = CommitBuilder::from(properties.clone())
+                .with_actions(actions.clone())
+                .with_max_retries(0)
+                .build(Some(snapshot), table.log_store(), operation.clone())
+                .await;
+            match result {
+                Ok(finalized) => return Ok(finalized.version()),
+                Err(e) => match self.err(e) {
+                    Error::Conflict { .. } if mode == WriteMode::Append && attempt < APPEND_RETRIES => {
+                        table = self.load(None).await?;
+                        let order = table.version().unwrap_or(0) + 1;
+                        for action in &mut actions {
+                            if let Action::Add(add) = action {
+                                tag_order(add, order);
+                            }
+                        }
+                    }
+                    e => return Err(e),
+                },
+            }
         }
-        let finalized = builder
-            .build(Some(snapshot), table.log_store(), operation)
-            .await
-            .map_err(|e| self.err(e))?;
-        Ok(finalized.version())
+        Err(Error::Conflict {
+            view: self.view.clone(),
+            reason: format!("{APPEND_RETRIES} concurrent commits won in a row"),
+        })
     }
 
     /// For an upsert: Remove actions for the files holding a row whose (keys, event)
