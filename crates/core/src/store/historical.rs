@@ -18,7 +18,7 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use super::pit::{latest_per_key, point_in_time_match, EntitySide, FeatureSide, PitOptions};
-use super::table::{read_file, DataFile, ViewTable};
+use super::table::{read_file, DataFile, EventFilter, ViewTable};
 use super::{key_to_stored, to_micros, FeatureStore, FeatureView};
 use crate::error::{Error, Result};
 
@@ -75,6 +75,14 @@ struct ViewRequest {
 
 /// Parse `view:feature` references (also `view:*`), grouped by view in first-seen order.
 pub(crate) fn parse_refs(store: &FeatureStore, refs: &[&str]) -> Result<Vec<(FeatureView, Vec<String>)>> {
+    parse_refs_with(|name| store.feature_view(name), refs)
+}
+
+/// [`parse_refs`] with views looked up by `lookup` (e.g. from a cache).
+pub(crate) fn parse_refs_with(
+    lookup: impl Fn(&str) -> Result<FeatureView>,
+    refs: &[&str],
+) -> Result<Vec<(FeatureView, Vec<String>)>> {
     if refs.is_empty() {
         return Err(Error::param(
             "features",
@@ -107,7 +115,7 @@ pub(crate) fn parse_refs(store: &FeatureStore, refs: &[&str]) -> Result<Vec<(Fea
     }
     let mut out = Vec::new();
     for request in requests {
-        let definition = store.feature_view(&request.view)?;
+        let definition = lookup(&request.view)?;
         let mut features = Vec::new();
         for feature in request.features {
             if feature == "*" {
@@ -339,6 +347,11 @@ impl FeatureStore {
                     &file.path,
                     delta_schema.as_ref(),
                     Some(&columns),
+                    Some(&EventFilter {
+                        column: &view.timestamp_field,
+                        lower,
+                        upper: Some(max),
+                    }),
                 ))?;
                 let key_arrays: Vec<ArrayRef> = keys
                     .iter()
@@ -485,6 +498,11 @@ impl FeatureStore {
                     &file.path,
                     delta_schema.as_ref(),
                     Some(&columns),
+                    Some(&EventFilter {
+                        column: &definition.timestamp_field,
+                        lower: start_micros,
+                        upper: end_micros,
+                    }),
                 ))?;
                 let order = (0..data.num_rows())
                     .map(|i| ((*rank as u64) << 32) | i as u64)

@@ -152,7 +152,21 @@ pub struct FeatureStore {
     blob: Blob,
     uri: String,
     online: Arc<dyn OnlineStore>,
+    /// Definitions as the serving path last read them, and when.
+    serving_definitions: std::sync::RwLock<Option<(std::time::Instant, Arc<Definitions>)>>,
 }
+
+/// Every definition of a store, read at once.
+#[derive(Debug)]
+struct Definitions {
+    entities: BTreeMap<String, Entity>,
+    views: BTreeMap<String, FeatureView>,
+}
+
+/// How long the serving path trusts the definitions it read: another process's
+/// registration is seen by `online_features` after at most this long (this process's
+/// own registrations at once).
+pub const SERVING_DEFINITIONS_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 const ENTITIES: &str = "_ferrops/entities";
 const VIEWS: &str = "_ferrops/feature_views";
@@ -193,6 +207,7 @@ impl FeatureStore {
             blob,
             uri: uri.to_string(),
             online,
+            serving_definitions: std::sync::RwLock::new(None),
         })
     }
 
@@ -238,7 +253,39 @@ impl FeatureStore {
                 }
             }
         }
-        self.blob.put(&path, to_json(entity)?)
+        self.blob.put(&path, to_json(entity)?)?;
+        self.forget_serving_definitions();
+        Ok(())
+    }
+
+    fn forget_serving_definitions(&self) {
+        if let Ok(mut cached) = self.serving_definitions.write() {
+            *cached = None;
+        }
+    }
+
+    /// The definitions for the serving path: cached for [`SERVING_DEFINITIONS_TTL`], so
+    /// that a request costs no definition reads.
+    fn serving_definitions(&self) -> Result<Arc<Definitions>> {
+        if let Ok(cached) = self.serving_definitions.read() {
+            if let Some((at, definitions)) = cached.as_ref() {
+                if at.elapsed() < SERVING_DEFINITIONS_TTL {
+                    return Ok(definitions.clone());
+                }
+            }
+        }
+        let definitions = Arc::new(Definitions {
+            entities: self.entity_map()?,
+            views: self
+                .feature_views()?
+                .into_iter()
+                .map(|v| (v.name.clone(), v))
+                .collect(),
+        });
+        if let Ok(mut cached) = self.serving_definitions.write() {
+            *cached = Some((std::time::Instant::now(), definitions.clone()));
+        }
+        Ok(definitions)
     }
 
     /// Register a feature view and create its (empty) table. Re-registering the same
@@ -275,7 +322,9 @@ impl FeatureStore {
             self.blob
                 .block_on(table.create(&schema, view.description.as_deref()))?;
         }
-        self.blob.put(&path, to_json(view)?)
+        self.blob.put(&path, to_json(view)?)?;
+        self.forget_serving_definitions();
+        Ok(())
     }
 
     /// Add nullable features to a registered view (schema evolution, explicit): the
@@ -295,6 +344,7 @@ impl FeatureStore {
         definition.features = extended.features;
         self.blob
             .put(&format!("{VIEWS}/{view}.json"), to_json(&definition)?)?;
+        self.forget_serving_definitions();
         Ok(version)
     }
 
@@ -634,8 +684,23 @@ impl FeatureStore {
         now_micros: Option<i64>,
     ) -> Result<OnlineFeatures> {
         let now = now_micros.unwrap_or_else(self::now_micros);
-        let requests = historical::parse_refs(self, features)?;
-        let entities = self.entity_map()?;
+        let definitions = self.serving_definitions()?;
+        let requests = historical::parse_refs_with(
+            |name| {
+                check_view_name(name)?;
+                definitions
+                    .views
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| Error::NotRegistered {
+                        what: "feature view",
+                        name: name.to_string(),
+                        available: definitions.views.keys().cloned().collect(),
+                    })
+            },
+            features,
+        )?;
+        let entities = &definitions.entities;
         let mut fields: Vec<arrow::datatypes::FieldRef> = keys.schema().fields().iter().cloned().collect();
         let mut columns: Vec<ArrayRef> = keys.columns().to_vec();
         let mut taken: BTreeMap<String, String> = fields
@@ -644,7 +709,7 @@ impl FeatureStore {
             .collect();
         let mut status = Vec::new();
         for (view, wanted) in &requests {
-            let key_columns: Vec<String> = view.join_keys(&entities)?.into_iter().map(|k| k.name).collect();
+            let key_columns: Vec<String> = view.join_keys(entities)?.into_iter().map(|k| k.name).collect();
             let result = self.online.read(view, &key_columns, keys, wanted, now)?;
             for ((feature, values), statuses) in wanted.iter().zip(result.values.columns()).zip(result.status)
             {

@@ -19,7 +19,6 @@ use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use arrow::row::{RowConverter, SortField};
-use bytes::Bytes;
 use deltalake_core::kernel::engine::arrow_conversion::{TryIntoArrow, TryIntoKernel};
 use deltalake_core::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
 use deltalake_core::kernel::{Action, Add, Remove};
@@ -27,8 +26,11 @@ use deltalake_core::protocol::{DeltaOperation, SaveMode};
 use deltalake_core::writer::{DeltaWriter, RecordBatchWriter};
 use deltalake_core::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStore};
 use futures::TryStreamExt;
-use object_store::ObjectStoreExt;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+// `ParquetObjectReader` is deprecated in parquet 59 in favour of hand-written readers;
+// it still does exactly what is needed here (ranged GETs of the footer and chunks), as
+// in deltalake-core itself.
+#[allow(deprecated)]
+use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
 use parquet::arrow::ProjectionMask;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
@@ -243,7 +245,7 @@ impl ViewTable {
             })?;
         let mut parts = Vec::with_capacity(files.len());
         for file in &files {
-            parts.push(read_file(&store, &self.view, &file.path, delta_schema.as_ref(), None).await?);
+            parts.push(read_file(&store, &self.view, &file.path, delta_schema.as_ref(), None, None).await?);
         }
         Ok(arrow::compute::concat_batches(&Arc::new(arrow_schema), &parts)?)
     }
@@ -437,6 +439,11 @@ impl ViewTable {
                 &file.path,
                 table.snapshot().map_err(|e| self.err(e))?.schema().as_ref(),
                 None,
+                Some(&EventFilter {
+                    column: event,
+                    lower: min_event,
+                    upper: max_event,
+                }),
             )
             .await?;
             let arrays: Vec<ArrayRef> = columns
@@ -585,24 +592,27 @@ pub(crate) async fn read_file(
     path: &str,
     delta_schema: &deltalake_core::kernel::StructType,
     columns: Option<&[String]>,
+    events: Option<&EventFilter<'_>>,
 ) -> Result<RecordBatch> {
     let location = object_store::path::Path::from_url_path(path).map_err(|e| Error::Store {
         location: path.to_string(),
         reason: e.to_string(),
     })?;
-    let bytes: Bytes = async { store.get(&location).await?.bytes().await }
-        .await
-        .map_err(|e| Error::Store {
-            location: format!("feature view `{view}` data file `{path}`"),
-            reason: format!("cannot read it: {e}"),
-        })?;
     let corrupt = |e: &dyn std::fmt::Display| {
         Error::Store {
         location: format!("feature view `{view}` data file `{path}`"),
-        reason: format!("not a readable Parquet file ({e}); the file is corrupted: restore it, or restore the table to an earlier version"),
+        reason: format!(
+            "cannot be read as Parquet ({e}); the file is missing or corrupted: restore it, or restore the table to an earlier version"
+        ),
     }
     };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| corrupt(&e))?;
+    // Only the footer, then the column chunks of the row groups that can match, are
+    // fetched: on object storage a scan reads what it uses.
+    #[allow(deprecated)]
+    let reader = ParquetObjectReader::new(store.clone(), location);
+    let builder = ParquetRecordBatchStreamBuilder::new(reader)
+        .await
+        .map_err(|e| corrupt(&e))?;
     let file_schema = builder.schema().clone();
     let mask = match columns {
         Some(columns) => {
@@ -614,10 +624,24 @@ pub(crate) async fn read_file(
         }
         None => ProjectionMask::all(),
     };
-    let reader = builder.with_projection(mask).build().map_err(|e| corrupt(&e))?;
-    let batches: Vec<RecordBatch> = reader
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| corrupt(&e))?;
+    let row_groups: Option<Vec<usize>> = events.map(|filter| {
+        let metadata = builder.metadata();
+        (0..metadata.num_row_groups())
+            .filter(|&i| {
+                metadata
+                    .row_groups()
+                    .get(i)
+                    .and_then(|rg| filter.row_group_range(rg, &file_schema))
+                    .is_none_or(|(lo, hi)| filter.overlaps(lo, hi))
+            })
+            .collect()
+    });
+    let mut builder = builder.with_projection(mask);
+    if let Some(groups) = row_groups {
+        builder = builder.with_row_groups(groups);
+    }
+    let stream = builder.build().map_err(|e| corrupt(&e))?;
+    let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(|e| corrupt(&e))?;
     let arrow_schema: arrow::datatypes::Schema = delta_schema.try_into_arrow().map_err(|e| Error::Store {
         location: format!("feature view `{view}`"),
         reason: format!("table schema has no Arrow form: {e}"),
@@ -635,6 +659,51 @@ pub(crate) async fn read_file(
         out.push(conform(&batch, &target, view, path)?);
     }
     Ok(arrow::compute::concat_batches(&target, &out)?)
+}
+
+/// An event-time window used to skip Parquet row groups by their statistics.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EventFilter<'a> {
+    /// The event-timestamp column.
+    pub(crate) column: &'a str,
+    /// Earliest event time that can match (µs), if bounded.
+    pub(crate) lower: Option<i64>,
+    /// Latest event time that can match (µs), if bounded.
+    pub(crate) upper: Option<i64>,
+}
+
+impl EventFilter<'_> {
+    fn overlaps(&self, lo: i64, hi: i64) -> bool {
+        self.upper.is_none_or(|u| lo <= u) && self.lower.is_none_or(|l| hi >= l)
+    }
+
+    /// A row group's event range in µs from its statistics (`None`: unknown, keep it).
+    fn row_group_range(
+        &self,
+        row_group: &parquet::file::metadata::RowGroupMetaData,
+        schema: &arrow::datatypes::Schema,
+    ) -> Option<(i64, i64)> {
+        let index = row_group
+            .columns()
+            .iter()
+            .position(|c| c.column_path().string() == self.column)?;
+        let stats = row_group.column(index).statistics()?;
+        let parquet::file::statistics::Statistics::Int64(values) = stats else {
+            return None;
+        };
+        let (min, max) = (*values.min_opt()?, *values.max_opt()?);
+        let unit = match schema.field_with_name(self.column).ok()?.data_type() {
+            arrow::datatypes::DataType::Timestamp(unit, _) => *unit,
+            _ => return None,
+        };
+        use arrow::datatypes::TimeUnit;
+        Some(match unit {
+            TimeUnit::Second => (min.saturating_mul(1_000_000), max.saturating_mul(1_000_000)),
+            TimeUnit::Millisecond => (min.saturating_mul(1_000), max.saturating_mul(1_000)),
+            TimeUnit::Microsecond => (min, max),
+            TimeUnit::Nanosecond => (min.div_euclid(1_000), max.div_euclid(1_000).saturating_add(1)),
+        })
+    }
 }
 
 /// Cast a file's batch to the table schema: a column missing from an older file (added
@@ -711,4 +780,82 @@ fn parse_commit(version: u64, bytes: &[u8]) -> std::result::Result<HistoryEntry,
         }
     }
     Ok(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Float64Array, Int64Array, TimestampMicrosecondArray, TimestampNanosecondArray};
+    use deltalake_core::kernel::engine::arrow_conversion::TryIntoKernel;
+    use object_store::ObjectStoreExt;
+
+    /// Row groups outside the event window are skipped, and every row inside it is
+    /// read, for µs and ns files (an external engine may write ns).
+    #[test]
+    fn row_groups_are_pruned_by_event_statistics() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        for nanos in [false, true] {
+            let event: ArrayRef = if nanos {
+                Arc::new(
+                    TimestampNanosecondArray::from(
+                        (0..10).map(|i| i * 1_000_000_000 + 1).collect::<Vec<i64>>(),
+                    )
+                    .with_timezone("UTC"),
+                )
+            } else {
+                Arc::new(
+                    TimestampMicrosecondArray::from((0..10).map(|i| i * 1_000_000).collect::<Vec<i64>>())
+                        .with_timezone("UTC"),
+                )
+            };
+            let batch = RecordBatch::try_from_iter([
+                ("k", Arc::new(Int64Array::from_iter_values(0..10)) as ArrayRef),
+                ("ts", event),
+                (
+                    "x",
+                    Arc::new(Float64Array::from_iter_values((0..10).map(f64::from))) as ArrayRef,
+                ),
+            ])
+            .unwrap();
+            let mut bytes = Vec::new();
+            let props = parquet::file::properties::WriterProperties::builder()
+                .set_max_row_group_row_count(Some(2))
+                .build();
+            let mut writer =
+                parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), Some(props)).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+            let store: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+            runtime
+                .block_on(store.put(&"f.parquet".into(), bytes.into()))
+                .unwrap();
+            let target = arrow::datatypes::Schema::new(vec![
+                arrow::datatypes::Field::new("k", arrow::datatypes::DataType::Int64, false),
+                arrow::datatypes::Field::new("ts", crate::store::ValueType::Timestamp.arrow_type(), false),
+                arrow::datatypes::Field::new("x", arrow::datatypes::DataType::Float64, true),
+            ]);
+            let delta: deltalake_core::kernel::StructType = (&target).try_into_kernel().unwrap();
+            // Seconds 3..=6: row groups [2,3], [4,5], [6,7] can match; [0,1], [8,9] cannot.
+            let filter = EventFilter {
+                column: "ts",
+                lower: Some(3_000_000),
+                upper: Some(6_000_000),
+            };
+            let got = runtime
+                .block_on(read_file(&store, "v", "f.parquet", &delta, None, Some(&filter)))
+                .unwrap();
+            let keys: Vec<i64> = got
+                .column(0)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .values()
+                .to_vec();
+            assert_eq!(keys, vec![2, 3, 4, 5, 6, 7], "nanos = {nanos}");
+            let all = runtime
+                .block_on(read_file(&store, "v", "f.parquet", &delta, None, None))
+                .unwrap();
+            assert_eq!(all.num_rows(), 10);
+        }
+    }
 }
