@@ -6,7 +6,7 @@ learned attributes end in ``_``, ``get_params``/``set_params``, ``transform``,
 pandas, polars, pyarrow (through the Arrow PyCapsule interface) and numpy input.
 """
 
-from . import gates, metrics, model_selection, store, validation
+from . import drift, gates, metrics, model_selection, store, validation
 from ._core import (
     ConflictError,
     DataError,

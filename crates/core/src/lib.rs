@@ -34,6 +34,7 @@
 
 pub mod cancel;
 pub mod data;
+pub mod drift;
 pub mod error;
 pub mod features;
 pub mod pipeline;

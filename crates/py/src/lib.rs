@@ -7,9 +7,13 @@
 #![allow(missing_docs)]
 
 mod cv;
+mod drift;
+mod drift_stream;
 mod errors;
 mod gate;
 mod metrics;
+mod monitor;
+mod multivariate;
 mod split;
 mod store;
 mod validation;
@@ -635,5 +639,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     validation::register(m)?;
     gate::register(m)?;
     store::register(m)?;
+    drift::register(m)?;
+    drift_stream::register(m)?;
+    monitor::register(m)?;
+    multivariate::register(m)?;
     Ok(())
 }

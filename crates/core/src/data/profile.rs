@@ -1289,7 +1289,7 @@ fn timestamp_micros(name: &str, array: &ArrayRef) -> Result<Vec<Option<i64>>> {
 }
 
 /// The kind of statistics for `dt`, `None` if the type is not profiled.
-fn classify(dt: &DataType) -> Option<ColumnKind> {
+pub(crate) fn classify(dt: &DataType) -> Option<ColumnKind> {
     match dt {
         DataType::Boolean => Some(ColumnKind::Boolean),
         dt if is_string(dt) => Some(ColumnKind::Categorical),
