@@ -2,7 +2,8 @@
 //! table per feature view), build the training table with a point-in-time join,
 //! validate the data against a schema inferred from the training rows, tune and fit a pipeline by cross-validated grid search, gate it
 //! against a baseline on held-out rows (overall and per island), save it as a verified
-//! artifact, load it back and serve a penguin from the store's online snapshot.
+//! artifact, load it back, serve a penguin from the store's online snapshot, and check
+//! drift against the training rows' profile.
 //!
 //! Run from the repository root: `cargo run --release -p ferrops --example penguins`.
 //!
@@ -367,6 +368,68 @@ feature store {}: view penguin_measurements at version {} ({} rows; body_mass_g 
             println!("  P({c}) = {p:.4}");
         }
     }
+
+    // 7. Watch for drift: the training rows' profile (stored with a model in practice)
+    //    against the held-out rows (same population: no drift expected), then against
+    //    a "next season" where every penguin is 15% heavier. The report goes to HTML.
+    let profile = ferrops::drift::Profile::from_batch(&train)?;
+    let detector =
+        ferrops::drift::DriftDetector::from_profile(&profile, ferrops::drift::DriftOptions::default())?;
+    let same = detector.run(&test)?;
+    println!(
+        "\ndrift of the held-out rows vs the training profile: {} ({} of {} columns drifted)",
+        if same.dataset_drifted { "DRIFT" } else { "none" },
+        same.drifted_columns().len(),
+        same.columns.len()
+    );
+    let heavier = {
+        let mass = ferrops::data::table::as_f64_array(
+            "body_mass_g",
+            ferrops::data::table::column(&test, "body_mass_g")?,
+        )?;
+        let mass: arrow::array::Float64Array = mass.iter().map(|v| v.map(|m| m * 1.15)).collect();
+        let schema = test.schema();
+        let index = schema.index_of("body_mass_g")?;
+        let mut columns = test.columns().to_vec();
+        columns[index] = Arc::new(mass);
+        let fields: Vec<arrow::datatypes::Field> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                if f.name() == "body_mass_g" {
+                    arrow::datatypes::Field::new("body_mass_g", arrow::datatypes::DataType::Float64, true)
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+        RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns)?
+    };
+    let shifted = detector.run(&heavier)?;
+    println!(
+        "drift of a season of 15% heavier penguins: drifted columns {:?}",
+        shifted.drifted_columns()
+    );
+    for column in &shifted.columns {
+        println!(
+            "  {:<18} {:<18} statistic {:>8.4}{}  threshold {:<5} {}",
+            column.column,
+            column.test.name(),
+            column.statistic,
+            column.p_value.map(|p| format!("  p {p:.2e}")).unwrap_or_default(),
+            column.threshold,
+            if column.drifted { "DRIFT" } else { "ok" }
+        );
+    }
+    let html = root.join("examples/output/drift.html");
+    shifted.save_html(&html)?;
+    println!("drift report: {}", html.display());
+    if same.dataset_drifted || !shifted.drifted_columns().contains(&"body_mass_g") {
+        return Err(Error::InvalidData(
+            "the drift check did not behave as expected".into(),
+        ));
+    }
+
     std::fs::remove_dir_all(&store_dir).ok();
     Ok(())
 }

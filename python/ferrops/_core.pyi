@@ -12,6 +12,8 @@ __all__ = [
     "DriftDetector",
     "DriftProfile",
     "DriftReport",
+    "ModelMonitor",
+    "StreamDriftDetector",
     "anderson_ksamp",
     "benjamini_hochberg",
     "bin_counts",
@@ -82,6 +84,12 @@ __all__ = [
     "schema_to_yaml",
     "schema_save",
     "schema_load",
+    "FairnessReport",
+    "fairness_metrics",
+    "permutation_importance",
+    "pca_reconstruction_fit",
+    "pca_reconstruction_evaluate",
+    "domain_classifier",
 ]
 
 class FerropsError(Exception): ...
@@ -464,6 +472,22 @@ class DriftReport:
     def save_html(self, path: PathLike[str] | str) -> None: ...
     def histogram_svg(self, column: str) -> str | None: ...
 
+@final
+class ModelMonitor:
+    """A deployed pipeline watched batch by batch (see ``ferrops.drift.ModelMonitor``)."""
+
+    @staticmethod
+    def from_training(pipeline: FittedPipeline, training: Any, options: str) -> ModelMonitor: ...
+    @staticmethod
+    def from_profiles(
+        pipeline: FittedPipeline, features: DriftProfile, predictions: DriftProfile, options: str
+    ) -> ModelMonitor: ...
+    def check(self, batch: Any) -> tuple[DriftReport, DriftReport]: ...
+    def record(self, batch: Any, target: str) -> str: ...
+    def performance(self) -> str: ...
+    def feature_profile(self) -> DriftProfile: ...
+    def prediction_profile(self) -> DriftProfile: ...
+
 def ks_2samp(
     a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], method: str = "auto"
 ) -> tuple[float, float, str]: ...
@@ -550,3 +574,9 @@ def permutation_importance(
     npt.NDArray[np.float64],
     npt.NDArray[np.float64],
 ]: ...
+
+# Multivariate drift (ferrops::drift::multivariate); ferrops.drift wraps these.
+
+def pca_reconstruction_fit(reference: Any, params: str) -> str: ...
+def pca_reconstruction_evaluate(fitted: str, current: Any) -> str: ...
+def domain_classifier(reference: Any, current: Any, params: str) -> str: ...

@@ -19,7 +19,7 @@ stopped.
 >>> ph = PageHinkley()
 >>> stream = np.r_[np.zeros(500), np.full(500, 3.0)]
 >>> ph.update_many(stream)
-array([523])
+array([517])
 """
 
 from __future__ import annotations

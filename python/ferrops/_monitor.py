@@ -205,10 +205,10 @@ def fairness_metrics(
     --------
     >>> import ferrops as fo
     >>> report = fo.drift.fairness_metrics(
-    ...     [1, 0, 1, 0, 1, 0], [1, 1, 1, 0, 0, 0], ["a", "a", "a", "b", "b", "b"]
+    ...     [1, 0, 1, 0, 1, 0], [1, 1, 0, 0, 0, 1], ["a", "a", "a", "b", "b", "b"]
     ... )
     >>> round(report.demographic_parity_difference, 4)
-    0.6667
+    0.3333
     >>> report.equal_opportunity_difference
     0.5
     """
@@ -276,9 +276,7 @@ def _permutations(n_rows: int, n_repeats: int, random_state: Any) -> np.ndarray:
     elif isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         generator = np.random.RandomState(int(random_state))
     else:
-        raise InvalidParameterError(
-            f"random_state={random_state!r}: pass an int, a numpy.random.RandomState or None"
-        )
+        raise InvalidParameterError(f"random_state={random_state!r}: pass an int, a numpy.random.RandomState or None")
     seed = generator.randint(np.iinfo(np.int32).max + 1)
     rng = np.random.RandomState(seed)
     shuffling = np.arange(n_rows)

@@ -410,6 +410,126 @@ class DriftDetector:
         return DriftReport(self._inner.run(_table(current)))
 
 
+def _fitted_pipeline(pipeline: Any) -> Any:
+    if isinstance(pipeline, _core.FittedPipeline):
+        return pipeline
+    for attr in ("fitted_", "pipeline_"):
+        inner = getattr(pipeline, attr, None)
+        if inner is not None:
+            return _fitted_pipeline(inner)
+    raise _core.NotFittedError(
+        f"ModelMonitor needs a fitted ferrops Pipeline or trainer, got {type(pipeline).__name__}: call fit first"
+    )
+
+
+class MonitorReport:
+    """What :meth:`ModelMonitor.check` finds in one batch.
+
+    Attributes
+    ----------
+    features : DriftReport
+        Drift of the pipeline's input columns against the training profile.
+    predictions : DriftReport
+        Drift of the outputs (column ``prediction``, and ``proba_<class>`` per class for
+        classifiers) against the outputs on the training rows.
+    """
+
+    def __init__(self, features: DriftReport, predictions: DriftReport) -> None:
+        self.features = features
+        self.predictions = predictions
+
+    @property
+    def drifted(self) -> bool:
+        """Whether either report declares dataset drift."""
+        return self.features.dataset_drifted or self.predictions.dataset_drifted
+
+    def __repr__(self) -> str:
+        return f"MonitorReport(features={self.features!r}, predictions={self.predictions!r})"
+
+    def _repr_html_(self) -> str:
+        return (
+            "<h4>Feature drift</h4>"
+            + self.features.to_html()
+            + "<h4>Prediction drift</h4>"
+            + self.predictions.to_html()
+        )
+
+
+class ModelMonitor:
+    """A deployed pipeline watched batch by batch.
+
+    Built from the training rows, it keeps two reference profiles: the pipeline's input
+    columns and its outputs on those rows. :meth:`check` predicts a batch and tests
+    both for drift; :meth:`record` adds rows whose labels arrived to a sliding window
+    and returns its metrics (scikit-learn's names: ``accuracy``, ``balanced_accuracy``,
+    ``f1_macro``, ``log_loss``, ``roc_auc`` for classifiers; ``mae``, ``rmse``, ``r2``
+    for regressors).
+
+    Parameters
+    ----------
+    pipeline : fitted ferrops Pipeline (or trainer)
+    training : table-like
+        The training rows (the pipeline's input columns are profiled; extra columns,
+        such as the target, are ignored).
+    window : int, default 1000
+        Labelled rows kept for the performance metrics.
+    **drift_options
+        Options of :class:`DriftDetector` for both drift reports (``columns``, ``tests``
+        and ``thresholds`` apply to the feature report only).
+    """
+
+    def __init__(self, pipeline: Any, training: Any, *, window: int = 1000, **drift_options: Any) -> None:
+        options = {"drift": json.loads(_options(**_drift_defaults(drift_options))), "window": int(window)}
+        self._inner = _core.ModelMonitor.from_training(
+            _fitted_pipeline(pipeline), _table(training), json.dumps(options)
+        )
+
+    def check(self, batch: Any) -> MonitorReport:
+        """Predict ``batch`` and test its inputs and the predictions for drift."""
+        features, predictions = self._inner.check(_table(batch))
+        return MonitorReport(DriftReport(features), DriftReport(predictions))
+
+    def record(self, batch: Any, target: str) -> dict[str, Any]:
+        """Add labelled rows (``batch`` with its ``target`` column) to the window and
+        return the window's performance: ``{"rows", "seen", "metrics"}``."""
+        return json.loads(self._inner.record(_table(batch), target))
+
+    def performance(self) -> dict[str, Any]:
+        """The performance window's metrics (raises before any labelled row)."""
+        return json.loads(self._inner.performance())
+
+    @property
+    def feature_profile(self) -> Profile:
+        """The training inputs' profile (store it with the model)."""
+        return Profile(self._inner.feature_profile())
+
+    @property
+    def prediction_profile(self) -> Profile:
+        """The training predictions' profile."""
+        return Profile(self._inner.prediction_profile())
+
+
+def _drift_defaults(options: dict[str, Any]) -> dict[str, Any]:
+    known = {
+        "columns": None,
+        "tests": None,
+        "thresholds": None,
+        "numeric_test": None,
+        "categorical_test": None,
+        "test_thresholds": None,
+        "correction": "none",
+        "share_threshold": 0.5,
+        "n_bins": 10,
+        "psi_epsilon": 1e-4,
+        "small_sample": 1000,
+        "plot_bins": 20,
+    }
+    unknown = set(options) - set(known)
+    if unknown:
+        raise TypeError(f"unknown drift options: {sorted(unknown)}; use {sorted(known)}")
+    return {**known, **options}
+
+
 def drift_report(reference: Any, current: Any, **options: Any) -> DriftReport:
     """Test ``current`` against ``reference`` (a table or a :class:`Profile`).
 
@@ -514,6 +634,8 @@ __all__ = [
     "TESTS",
     "DriftDetector",
     "DriftReport",
+    "ModelMonitor",
+    "MonitorReport",
     "Profile",
     "anderson_ksamp",
     "benjamini_hochberg",

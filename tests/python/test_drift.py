@@ -244,3 +244,43 @@ def test_errors_are_specific():
         fd.ks_2samp([], [1.0])
     with pytest.raises(fo.FerropsError):
         fd.Profile.from_json("{not json")
+
+
+def test_model_monitor_drift_and_windowed_performance(rng):
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, log_loss
+
+    n = 3_000
+    x = rng.normal(size=n)
+    z = rng.normal(size=n)
+    y = np.where(x + 0.3 * z + rng.normal(0, 0.5, n) > 0, "yes", "no")
+    train = pd.DataFrame({"x": x, "z": z, "y": y})
+    pipe = fo.Pipeline([fo.StandardScaler()], fo.LogisticRegression()).fit(train.drop(columns="y"), train["y"])
+    monitor = fd.ModelMonitor(pipe, train)
+    assert monitor.feature_profile.columns == ["x", "z"]
+    assert monitor.prediction_profile.columns == ["prediction", "proba_no", "proba_yes"]
+    same = monitor.check(train.sample(1_000, random_state=1))
+    assert not same.drifted
+    shifted = train.assign(x=train.x + 1.5)
+    report = monitor.check(shifted)
+    assert report.features.drifted_columns == ["x"]
+    assert "prediction" in report.predictions.drifted_columns and report.drifted
+    with pytest.raises(fo.FerropsError, match="record labelled rows"):
+        monitor.performance()
+    # The window keeps the last 1,000 labelled rows: after 1,500, rows 500..1500.
+    monitor.record(train.iloc[:1_000], "y")
+    perf = monitor.record(train.iloc[1_000:1_500], "y")
+    assert (perf["rows"], perf["seen"]) == (1_000, 1_500)
+    window = train.iloc[500:1_500]
+    predicted = pipe.predict(window.drop(columns="y"))
+    proba = pipe.predict_proba(window.drop(columns="y"))
+    # scikit-learn's metrics on the same window.
+    assert perf["metrics"]["accuracy"] == pytest.approx(accuracy_score(window.y, predicted), rel=1e-12)
+    assert perf["metrics"]["balanced_accuracy"] == pytest.approx(
+        balanced_accuracy_score(window.y, predicted), rel=1e-12
+    )
+    assert perf["metrics"]["f1_macro"] == pytest.approx(f1_score(window.y, predicted, average="macro"), rel=1e-12)
+    assert perf["metrics"]["log_loss"] == pytest.approx(log_loss(window.y, proba, labels=["no", "yes"]), rel=1e-9)
+    with pytest.raises(fo.SchemaError):
+        monitor.record(train.drop(columns="y"), "y")
+    with pytest.raises(fo.SchemaError):
+        monitor.check(train.drop(columns="x"))

@@ -461,6 +461,7 @@ fn count_vectors_are_checked_by_every_measure() {
     for base in [1.0, 0.5, 0.0, -2.0, f64::NAN, f64::INFINITY] {
         assert_param(jensen_shannon(&[1.0], &[1.0], base), "base");
     }
+    assert_invalid_data(chi2_homogeneity(&[1e200, 1.0], &[1.0, 1e200]), "rescale");
     let sample = Sample::from_values(&[1.0, 2.0, 3.0]).unwrap();
     assert_param(quantile_edges(&sample, 0), "n_bins");
     assert_param(quantile_edges(&sample, 1), "n_bins");

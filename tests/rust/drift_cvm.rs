@@ -404,15 +404,3 @@ fn cvm_errors() {
     );
     assert!(cramervonmises_2samp(&big, &big, PMethod::Auto).is_ok());
 }
-
-#[test]
-fn tmp_timing() {
-    for (m, n) in [(20u32, 19u32), (20, 20), (30, 29), (40, 40), (40, 39), (60, 60), (60, 59)] {
-        let a: Vec<f64> = (0..m).map(|i| f64::from(i) * 2.0).collect();
-        let b: Vec<f64> = (0..n).map(|i| f64::from(i) * 2.0 + 1.3).collect();
-        let (a, b) = (Sample::from_values(&a).unwrap(), Sample::from_values(&b).unwrap());
-        let t = std::time::Instant::now();
-        let r = cramervonmises_2samp(&a, &b, PMethod::Exact);
-        eprintln!("{m}x{n}: {:?} in {:?}", r.map(|r| r.p_value), t.elapsed());
-    }
-}

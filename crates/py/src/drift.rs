@@ -5,13 +5,16 @@
 use std::sync::Arc;
 
 use ferrops::drift::stats::{self, PMethod, PValueKind};
-use ferrops::drift::{DriftDetector, DriftOptions, DriftProfileOptions, DriftReport, Profile, Sample};
+use ferrops::drift::{
+    DriftDetector, DriftOptions, DriftProfileOptions, DriftReport, ModelMonitor, MonitorOptions, Profile,
+    Sample,
+};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3_arrow::input::AnyRecordBatch;
 
 use crate::errors::to_py;
-use crate::{detached, out_batch, parse_json, to_batch};
+use crate::{detached, out_batch, parse_json, to_batch, PyFittedPipeline};
 
 fn json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| to_py(ferrops::Error::Serialization(e.to_string())))
@@ -24,7 +27,10 @@ fn values(array: &PyReadonlyArray1<'_, f64>) -> Vec<f64> {
     }
 }
 
-fn sample(array: &PyReadonlyArray1<'_, f64>, weights: Option<&PyReadonlyArray1<'_, f64>>) -> PyResult<Sample> {
+fn sample(
+    array: &PyReadonlyArray1<'_, f64>,
+    weights: Option<&PyReadonlyArray1<'_, f64>>,
+) -> PyResult<Sample> {
     let v = values(array);
     match weights {
         Some(w) => Sample::from_weighted(&v, &values(w)).map_err(to_py),
@@ -124,7 +130,11 @@ impl PyProfile {
 
     #[getter]
     fn columns(&self) -> Vec<String> {
-        self.inner.column_names().into_iter().map(str::to_string).collect()
+        self.inner
+            .column_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
 
     #[getter]
@@ -236,6 +246,114 @@ impl PyDriftReport {
     }
 }
 
+/// A deployed pipeline watched batch by batch (see `ferrops.drift.ModelMonitor`).
+#[pyclass(name = "ModelMonitor", module = "ferrops._core", frozen)]
+pub struct PyModelMonitor {
+    inner: Arc<std::sync::Mutex<ModelMonitor>>,
+}
+
+impl PyModelMonitor {
+    fn with<T>(&self, f: impl FnOnce(&mut ModelMonitor) -> ferrops::Result<T>) -> PyResult<T> {
+        let mut guard = self.inner.lock().map_err(|_| {
+            to_py(ferrops::Error::InvalidData(
+                "the monitor was poisoned by an earlier panic".into(),
+            ))
+        })?;
+        f(&mut guard).map_err(to_py)
+    }
+}
+
+#[pymethods]
+impl PyModelMonitor {
+    #[staticmethod]
+    fn from_training(
+        py: Python<'_>,
+        pipeline: &PyFittedPipeline,
+        training: AnyRecordBatch,
+        options: &str,
+    ) -> PyResult<Self> {
+        let options: MonitorOptions = parse_json("monitor options", options)?;
+        let batch = to_batch(training)?;
+        let rows = batch.num_rows();
+        let pipeline = pipeline.inner.clone();
+        let monitor = detached(py, rows, move || ModelMonitor::new(pipeline, &batch, options))?;
+        Ok(Self {
+            inner: Arc::new(std::sync::Mutex::new(monitor)),
+        })
+    }
+
+    #[staticmethod]
+    fn from_profiles(
+        pipeline: &PyFittedPipeline,
+        features: &PyProfile,
+        predictions: &PyProfile,
+        options: &str,
+    ) -> PyResult<Self> {
+        let options: MonitorOptions = parse_json("monitor options", options)?;
+        let monitor = ModelMonitor::from_profiles(
+            pipeline.inner.clone(),
+            (*features.inner).clone(),
+            (*predictions.inner).clone(),
+            options,
+        )
+        .map_err(to_py)?;
+        Ok(Self {
+            inner: Arc::new(std::sync::Mutex::new(monitor)),
+        })
+    }
+
+    fn check(&self, py: Python<'_>, batch: AnyRecordBatch) -> PyResult<(PyDriftReport, PyDriftReport)> {
+        let batch = to_batch(batch)?;
+        let rows = batch.num_rows();
+        let monitor = self.inner.clone();
+        let report = detached(py, rows, move || {
+            let guard = monitor.lock().map_err(|_| {
+                ferrops::Error::InvalidData("the monitor was poisoned by an earlier panic".into())
+            })?;
+            guard.check(&batch)
+        })?;
+        Ok((
+            PyDriftReport {
+                inner: Arc::new(report.features),
+            },
+            PyDriftReport {
+                inner: Arc::new(report.predictions),
+            },
+        ))
+    }
+
+    fn record(&self, py: Python<'_>, batch: AnyRecordBatch, target: String) -> PyResult<String> {
+        let batch = to_batch(batch)?;
+        let rows = batch.num_rows();
+        let monitor = self.inner.clone();
+        let performance = detached(py, rows, move || {
+            let mut guard = monitor.lock().map_err(|_| {
+                ferrops::Error::InvalidData("the monitor was poisoned by an earlier panic".into())
+            })?;
+            guard.record(&batch, &target)
+        })?;
+        json(&performance)
+    }
+
+    fn performance(&self) -> PyResult<String> {
+        json(&self.with(|m| m.performance())?)
+    }
+
+    fn feature_profile(&self) -> PyResult<PyProfile> {
+        let profile = self.with(|m| Ok(m.feature_profile().clone()))?;
+        Ok(PyProfile {
+            inner: Arc::new(profile),
+        })
+    }
+
+    fn prediction_profile(&self) -> PyResult<PyProfile> {
+        let profile = self.with(|m| Ok(m.prediction_profile().clone()))?;
+        Ok(PyProfile {
+            inner: Arc::new(profile),
+        })
+    }
+}
+
 #[pyfunction]
 #[pyo3(signature = (a, b, method = "auto"))]
 fn ks_2samp(
@@ -269,13 +387,22 @@ fn anderson_ksamp(
     py: Python<'_>,
     samples: Vec<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<(f64, Vec<f64>, Vec<f64>, f64, bool)> {
-    let samples = samples.iter().map(|s| sample(s, None)).collect::<PyResult<Vec<_>>>()?;
+    let samples = samples
+        .iter()
+        .map(|s| sample(s, None))
+        .collect::<PyResult<Vec<_>>>()?;
     let rows = samples.iter().map(Sample::len).sum();
     let r = detached(py, rows, move || {
         let refs: Vec<&Sample> = samples.iter().collect();
         stats::anderson_ksamp(&refs)
     })?;
-    Ok((r.statistic, r.critical_values, r.significance_levels, r.p_value, r.capped))
+    Ok((
+        r.statistic,
+        r.critical_values,
+        r.significance_levels,
+        r.p_value,
+        r.capped,
+    ))
 }
 
 #[pyfunction]
@@ -295,7 +422,11 @@ fn wasserstein_distance(
 
 #[pyfunction]
 #[pyo3(signature = (reference, current, epsilon = 1e-4))]
-fn psi(reference: PyReadonlyArray1<'_, f64>, current: PyReadonlyArray1<'_, f64>, epsilon: f64) -> PyResult<f64> {
+fn psi(
+    reference: PyReadonlyArray1<'_, f64>,
+    current: PyReadonlyArray1<'_, f64>,
+    epsilon: f64,
+) -> PyResult<f64> {
     stats::psi(&values(&reference), &values(&current), epsilon).map_err(to_py)
 }
 
@@ -355,6 +486,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyProfile>()?;
     m.add_class::<PyDriftDetector>()?;
     m.add_class::<PyDriftReport>()?;
+    m.add_class::<PyModelMonitor>()?;
     m.add_function(wrap_pyfunction!(ks_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(cramervonmises_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(anderson_ksamp, m)?)?;

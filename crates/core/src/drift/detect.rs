@@ -110,7 +110,11 @@ impl DriftOptions {
             return Err(Error::param("n_bins", self.n_bins, "must be in 2..=10000"));
         }
         if self.plot_bins > 200 {
-            return Err(Error::param("plot_bins", self.plot_bins, "must be at most 200 (0 for no plot)"));
+            return Err(Error::param(
+                "plot_bins",
+                self.plot_bins,
+                "must be at most 200 (0 for no plot)",
+            ));
         }
         if !(self.psi_epsilon > 0.0 && self.psi_epsilon < 1.0) {
             return Err(Error::param("psi_epsilon", self.psi_epsilon, "must be in (0, 1)"));
@@ -230,7 +234,9 @@ impl DriftDetector {
                         profile.sample(&name)?
                     } else {
                         column.sketch().map(Sample::from_sketch).ok_or_else(|| {
-                            Error::InvalidData(format!("timestamp column `{name}` has no sketch in the profile"))
+                            Error::InvalidData(format!(
+                                "timestamp column `{name}` has no sketch in the profile"
+                            ))
                         })?
                     };
                     if !sample.is_exact() {
@@ -248,7 +254,9 @@ impl DriftDetector {
                 }
                 ColumnKind::Categorical | ColumnKind::Boolean => {
                     let cats = column.categories().ok_or_else(|| {
-                        Error::InvalidData(format!("categorical column `{name}` has no counts in the profile"))
+                        Error::InvalidData(format!(
+                            "categorical column `{name}` has no counts in the profile"
+                        ))
                     })?;
                     if cats.truncated() {
                         side_notes.push(format!(
@@ -258,7 +266,11 @@ impl DriftDetector {
                         ));
                     }
                     Data::Categorical(Categories {
-                        counts: cats.counts().iter().map(|(k, &v)| (k.clone(), v as f64)).collect(),
+                        counts: cats
+                            .counts()
+                            .iter()
+                            .map(|(k, &v)| (k.clone(), v as f64))
+                            .collect(),
                         other: cats.other_count() as f64,
                     })
                 }
@@ -321,10 +333,12 @@ impl DriftDetector {
         let sides = names
             .par_iter()
             .map(|name| {
-                let array = reference.column_by_name(name).ok_or_else(|| Error::ColumnNotFound {
-                    column: name.clone(),
-                    available: schema.fields().iter().map(|f| f.name().clone()).collect(),
-                })?;
+                let array = reference
+                    .column_by_name(name)
+                    .ok_or_else(|| Error::ColumnNotFound {
+                        column: name.clone(),
+                        available: schema.fields().iter().map(|f| f.name().clone()).collect(),
+                    })?;
                 Ok((name.clone(), read_side(name, array)?))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -379,12 +393,18 @@ impl DriftDetector {
             .reference
             .par_iter()
             .map(|(name, reference)| {
-                let array = current.column_by_name(name).ok_or_else(|| Error::ColumnNotFound {
-                    column: name.clone(),
-                    available: schema.fields().iter().map(|f| f.name().clone()).collect(),
-                })?;
+                let array = current
+                    .column_by_name(name)
+                    .ok_or_else(|| Error::ColumnNotFound {
+                        column: name.clone(),
+                        available: schema.fields().iter().map(|f| f.name().clone()).collect(),
+                    })?;
                 let kind = classify(array.data_type()).ok_or_else(|| {
-                    Error::column_type(name, format!("{} values, as in the reference", reference.kind), array.data_type())
+                    Error::column_type(
+                        name,
+                        format!("{} values, as in the reference", reference.kind),
+                        array.data_type(),
+                    )
                 })?;
                 if !compatible(reference.kind, kind) {
                     return Err(Error::column_type(
@@ -398,7 +418,10 @@ impl DriftDetector {
             })
             .collect::<Result<Vec<ColumnDrift>>>()?;
         self.apply_correction(&mut columns)?;
-        let tested = columns.iter().filter(|c| c.status != ColumnStatus::NoData).count();
+        let tested = columns
+            .iter()
+            .filter(|c| c.status != ColumnStatus::NoData)
+            .count();
         let drifted = columns.iter().filter(|c| c.drifted).count();
         let drifted_share = if tested == 0 {
             0.0
@@ -446,7 +469,9 @@ impl DriftDetector {
         let small = reference.counts.tested.min(current.counts.tested) <= self.options.small_sample;
         let categorical = match &reference.data {
             Data::Categorical(_) => true,
-            Data::Numeric { sample, .. } => reference.kind == ColumnKind::Numeric && sample.len() <= FEW_DISTINCT,
+            Data::Numeric { sample, .. } => {
+                reference.kind == ColumnKind::Numeric && sample.len() <= FEW_DISTINCT
+            }
         };
         match (categorical, small) {
             (false, true) => DriftTest::Ks,
@@ -487,7 +512,11 @@ impl DriftDetector {
             }
         }
         if reference.counts.tested == 0 || current.counts.tested == 0 {
-            let side = if reference.counts.tested == 0 { "reference" } else { "current" };
+            let side = if reference.counts.tested == 0 {
+                "reference"
+            } else {
+                "current"
+            };
             notes.push(format!(
                 "no test: the {side} column has no testable value (empty, or all null/NaN/inf)"
             ));
@@ -526,7 +555,8 @@ impl DriftDetector {
                 }
                 self.binned_test(test, &rc, &cc, &mut entry)?;
             }
-            (Data::Numeric { sample: r, .. }, Data::Categorical(_)) | (Data::Categorical(_), Data::Numeric { sample: r, .. }) => {
+            (Data::Numeric { sample: r, .. }, Data::Categorical(_))
+            | (Data::Categorical(_), Data::Numeric { sample: r, .. }) => {
                 return Err(Error::column_type(
                     name,
                     "the same kind of values in reference and current",
@@ -560,7 +590,9 @@ impl DriftDetector {
             DriftTest::AndersonDarling => {
                 let ad = stats::anderson_ksamp(&[r, c])?;
                 if ad.capped {
-                    notes.push("p-value capped to the range of the critical-value table [0.001, 0.25]".to_string());
+                    notes.push(
+                        "p-value capped to the range of the critical-value table [0.001, 0.25]".to_string(),
+                    );
                 }
                 hypothesis(entry, ad.to_test_result());
             }
@@ -573,7 +605,10 @@ impl DriftDetector {
                 } else if distance == 0.0 {
                     0.0
                 } else {
-                    notes.push("the reference is constant: any change is infinite relative to its spread".to_string());
+                    notes.push(
+                        "the reference is constant: any change is infinite relative to its spread"
+                            .to_string(),
+                    );
                     f64::INFINITY
                 };
             }
@@ -649,7 +684,13 @@ fn sample_std(s: &Sample) -> Option<f64> {
     if n < 2.0 {
         return None;
     }
-    let mean = s.values().iter().zip(s.weights()).map(|(v, w)| v * w).sum::<f64>() / n;
+    let mean = s
+        .values()
+        .iter()
+        .zip(s.weights())
+        .map(|(v, w)| v * w)
+        .sum::<f64>()
+        / n;
     let ss = s
         .values()
         .iter()
@@ -704,7 +745,11 @@ fn select_columns<'a>(
     match &options.columns {
         Some(columns) => {
             if columns.is_empty() {
-                return Err(Error::param("columns", "[]", "name at least one column, or leave it unset for all"));
+                return Err(Error::param(
+                    "columns",
+                    "[]",
+                    "name at least one column, or leave it unset for all",
+                ));
             }
             let mut seen = std::collections::BTreeSet::new();
             for c in columns {
@@ -731,8 +776,13 @@ fn select_columns<'a>(
 /// Read one column of a table as a test side: sorted finite values for numeric and
 /// timestamp columns, counts per value for categorical and boolean ones.
 fn read_side(name: &str, array: &ArrayRef) -> Result<Side> {
-    let kind = classify(array.data_type())
-        .ok_or_else(|| Error::column_type(name, "a numeric, timestamp, boolean or string column", array.data_type()))?;
+    let kind = classify(array.data_type()).ok_or_else(|| {
+        Error::column_type(
+            name,
+            "a numeric, timestamp, boolean or string column",
+            array.data_type(),
+        )
+    })?;
     let rows = array.len() as u64;
     let nulls = array.logical_null_count() as u64;
     match kind {
@@ -925,6 +975,10 @@ fn fmt_edge(v: f64) -> String {
 /// # Errors
 ///
 /// As those two.
-pub fn drift_report(reference: &RecordBatch, current: &RecordBatch, options: &DriftOptions) -> Result<DriftReport> {
+pub fn drift_report(
+    reference: &RecordBatch,
+    current: &RecordBatch,
+    options: &DriftOptions,
+) -> Result<DriftReport> {
     DriftDetector::from_table(reference, options.clone())?.run(current)
 }

@@ -594,6 +594,7 @@ pub fn permutation_importance_with(
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

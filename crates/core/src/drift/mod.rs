@@ -12,12 +12,15 @@
 //! - [`stream`]: streaming detectors for a running service (ADWIN, Page-Hinkley,
 //!   KSWIN, DDM, EDDM, HDDM), checked against River.
 //! - [`multivariate`]: PCA reconstruction error and a domain classifier.
+//! - [`ModelMonitor`]: a deployed pipeline watched batch by batch (feature and
+//!   prediction drift against its training profiles, windowed performance).
 //! - [`fairness`] and [`importance`]: bias metrics across a sensitive attribute and
 //!   permutation feature importance of a fitted pipeline.
 
 mod detect;
 pub mod fairness;
 pub mod importance;
+mod monitor;
 pub mod multivariate;
 mod profile;
 mod render;
@@ -26,7 +29,10 @@ mod sample;
 pub mod stats;
 pub mod stream;
 
-pub use detect::{default_threshold, drift_report, DriftDetector, DriftOptions, DEFAULT_SMALL_SAMPLE, FEW_DISTINCT};
+pub use detect::{
+    default_threshold, drift_report, DriftDetector, DriftOptions, DEFAULT_SMALL_SAMPLE, FEW_DISTINCT,
+};
+pub use monitor::{prediction_table, ModelMonitor, MonitorOptions, MonitorReport, Performance, PREDICTION};
 pub use profile::{DriftProfileOptions, Profile, DEFAULT_EXACT_LIMIT, DRIFT_PROFILE_FORMAT, DRIFT_SKETCH_K};
 pub use report::{ColumnDrift, ColumnStatus, Correction, DriftReport, DriftTest, Histogram, SideCounts};
 pub use sample::Sample;

@@ -156,7 +156,8 @@ impl Profile {
             .iter()
             .filter(|c| {
                 c.kind() == ColumnKind::Numeric
-                    && c.sketch().is_some_and(|s| s.count() as usize <= options.exact_limit)
+                    && c.sketch()
+                        .is_some_and(|s| s.count() as usize <= options.exact_limit)
             })
             .collect();
         let exact = small
@@ -307,8 +308,8 @@ impl Profile {
     /// or is inconsistent (kept values that are unsorted, not finite, or whose count
     /// differs from the column's).
     pub fn from_json(json: &str) -> Result<Self> {
-        let profile: Profile =
-            serde_json::from_str(json).map_err(|e| Error::Serialization(format!("drift profile from JSON: {e}")))?;
+        let profile: Profile = serde_json::from_str(json)
+            .map_err(|e| Error::Serialization(format!("drift profile from JSON: {e}")))?;
         if profile.format == 0 || profile.format > DRIFT_PROFILE_FORMAT {
             return Err(Error::Serialization(format!(
                 "drift profile of format {} but this version of ferrops reads formats 1..={DRIFT_PROFILE_FORMAT}; upgrade ferrops",
@@ -320,7 +321,9 @@ impl Profile {
         TableProfile::from_json(&table_json)?;
         for (name, values) in &profile.exact {
             let column = profile.table.column(name).ok_or_else(|| {
-                Error::Serialization(format!("drift profile keeps values of `{name}`, which it does not profile"))
+                Error::Serialization(format!(
+                    "drift profile keeps values of `{name}`, which it does not profile"
+                ))
             })?;
             let expected = column.sketch().map_or(0, |s| s.count());
             if values.len() as u64 != expected

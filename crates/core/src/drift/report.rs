@@ -273,7 +273,9 @@ impl DriftReport {
             ("threshold", float(&|d| Some(d.threshold))),
             (
                 "drifted",
-                Arc::new(BooleanArray::from(c.iter().map(|d| d.drifted).collect::<Vec<_>>())),
+                Arc::new(BooleanArray::from(
+                    c.iter().map(|d| d.drifted).collect::<Vec<_>>(),
+                )),
             ),
             ("reference_rows", count(&|d| d.reference.rows)),
             ("reference_nulls", count(&|d| d.reference.nulls)),

@@ -66,7 +66,7 @@ impl Chunking {
                 let size = size.max(1);
                 let full = n_rows / size;
                 if full <= 1 {
-                    return vec![0..n_rows];
+                    return std::iter::once(0..n_rows).collect();
                 }
                 (0..full)
                     .map(|c| c * size..if c + 1 == full { n_rows } else { (c + 1) * size })
@@ -355,7 +355,7 @@ impl PcaReconstruction {
             .map(|&i| values.get(i).copied().unwrap_or(0.0).max(0.0))
             .collect();
         let total: f64 = explained_variance.iter().sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             return Err(Error::InvalidData(format!(
                 "{WHAT}: every column of the reference table is constant; there is no structure to learn"
             )));

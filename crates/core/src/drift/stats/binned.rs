@@ -440,7 +440,8 @@ impl Chi2Result {
 /// # Errors
 ///
 /// - [`Error::EmptyInput`] if both vectors are empty or one side's counts are all zero.
-/// - [`Error::InvalidData`] if the lengths differ or a count is negative or not finite.
+/// - [`Error::InvalidData`] if the lengths differ, a count is negative or not finite,
+///   or the counts are so large (beyond about `1e150`) that the statistic overflows.
 ///
 /// # Example
 ///
@@ -491,6 +492,11 @@ pub fn chi2_homogeneity(reference: &[f64], current: &[f64]) -> Result<Chi2Result
         .map(|&(r, c)| cell(r, row_r, r + c))
         .chain(columns.iter().map(|&(r, c)| cell(c, row_c, r + c)))
         .sum();
+    if !statistic.is_finite() {
+        return Err(Error::InvalidData(format!(
+            "the chi-square statistic overflows ({statistic}) for counts this large: rescale both sides by one factor (the test depends on the counts, so keep them as counts where possible)"
+        )));
+    }
     Ok(Chi2Result {
         statistic,
         p_value: chi2_sf(statistic, dof),

@@ -18,9 +18,9 @@ const AUTO_EXACT_MAX: u64 = 20;
 /// `C(n + m, n)` must fit in 128 bits.
 const EXACT_MAX_TOTAL: u64 = 120;
 
-/// The largest number of (value, count) pairs the exact recursion may hold at once
-/// (about 1.6 GB would be needed beyond; far larger than any `Auto` case).
-const EXACT_MAX_STATES: usize = 50_000_000;
+/// The most (value, count) states the exact recursion may go through in all, a few
+/// seconds of work; the `Auto` cases (at most 20 observations per sample) need far fewer.
+const EXACT_MAX_WORK: usize = 200_000_000;
 
 /// Above this normalised statistic the asymptotic p-value is below `1e-20`, far below
 /// what `1 - cdf` can resolve in double precision: it is returned as `0.0`.
@@ -79,7 +79,7 @@ const TN_ZERO_P: f64 = 10.0;
 /// - [`Error::EmptyInput`] if a sample is empty, [`Error::InvalidData`] if one has a
 ///   single observation (scipy needs at least two in each).
 /// - [`Error::InvalidParameter`] for [`PMethod::Exact`] on samples too large for the
-///   exact distribution (`n + m > 120`, or more than 50 million intermediate states):
+///   exact distribution (`n + m > 120`, or more than 200 million intermediate states to count):
 ///   use [`PMethod::Asymptotic`] or [`PMethod::Auto`].
 ///
 /// # Example
@@ -276,24 +276,38 @@ fn exact_p_value(u: f64, m: u64, n: u64) -> Result<f64> {
         6.0 * mn * mn,
     );
 
+    if zeta <= 0.0 {
+        // Every arrangement has ζ >= 0.
+        return Ok(1.0);
+    }
+    // Paths are only counted as below or at-least the threshold, and the costs are not
+    // negative: every partial sum at or above it is merged into one state.
+    let cap = zeta.ceil() as u64;
+
     let cols = usize::try_from(m).map_err(|_| too_large(m, n, "does not fit in memory"))? + 1;
     let mut gs: Vec<Vec<(u64, u128)>> = vec![Vec::new(); cols];
     if let Some(first) = gs.first_mut() {
         first.push((0, 1));
     }
+    let mut work = 0usize;
     for row in 0..=n {
         let mut tmp: Vec<(u64, u128)> = Vec::new();
-        let mut states = 0usize;
         for (v, g) in gs.iter_mut().enumerate() {
             tmp = merge_counts(&tmp, g);
             let diff = (a * v as u64).abs_diff(b * row);
             let cost = diff * diff;
             for entry in tmp.iter_mut() {
-                entry.0 += cost;
+                entry.0 = entry.0.saturating_add(cost);
             }
-            states += tmp.len();
-            if states > EXACT_MAX_STATES {
-                return Err(too_large(m, n, "needs too many intermediate states"));
+            let below = tmp.partition_point(|entry| entry.0 < cap);
+            if below < tmp.len() {
+                let above: u128 = tmp.iter().skip(below).map(|entry| entry.1).sum();
+                tmp.truncate(below);
+                tmp.push((cap, above));
+            }
+            work += tmp.len();
+            if work > EXACT_MAX_WORK {
+                return Err(too_large(m, n, "needs too much work"));
             }
             g.clone_from(&tmp);
         }
@@ -301,7 +315,7 @@ fn exact_p_value(u: f64, m: u64, n: u64) -> Result<f64> {
     let last = gs.last().map(Vec::as_slice).unwrap_or(&[]);
     let at_least: u128 = last
         .iter()
-        .filter(|(value, _)| *value as f64 >= zeta)
+        .filter(|(value, _)| *value >= cap)
         .map(|(_, count)| *count)
         .sum();
     let combinations: u128 = last.iter().map(|(_, count)| *count).sum();

@@ -30,9 +30,20 @@
 use crate::drift::Sample;
 use crate::error::{Error, Result};
 
-/// The Wasserstein-1 distance `∫ |F_a - F_b| dx` between two weighted empirical
+/// The Wasserstein-1 (earth mover's) distance between two weighted empirical
 /// distributions: `scipy.stats.wasserstein_distance(u_values, v_values, u_weights,
 /// v_weights)` with each [`Sample`]'s distinct values and weights.
+///
+/// `W1 = ∫ |F_a(x) - F_b(x)| dx = Σ_i |F_a(x_i) - F_b(x_i)| (x_{i+1} - x_i)` over the
+/// pooled distinct values `x_0 < x_1 < ...`, `F` being the share of a sample's total
+/// weight at values `<= x`. It is in the unit of the data. On exact samples it equals
+/// scipy on the raw arrays (merging ties into weights leaves `F` unchanged); checked
+/// against scipy 1.17 to a relative 1e-12 with and without weights.
+///
+/// For a sketched sample ([`Sample::from_sketch`]) the retained items and their weights
+/// are used as they are: each CDF is within the sketch's rank error `ε` of the exact
+/// one, so the distance is within `ε (max - min)` of the exact distance per sketched
+/// side.
 ///
 /// # Errors
 ///
@@ -100,7 +111,7 @@ pub fn wasserstein_distance(a: &Sample, b: &Sample) -> Result<f64> {
 
 fn checked_total(sample: &Sample, side: &str) -> Result<f64> {
     let total: f64 = sample.weights().iter().sum();
-    if sample.is_empty() || sample.values().is_empty() || !(total > 0.0 && total.is_finite()) {
+    if sample.is_empty() || sample.values().is_empty() || !total.is_finite() || total <= 0.0 {
         return Err(Error::EmptyInput {
             context: format!(
                 "wasserstein_distance: the {side} sample has no observation; pass at least one finite value on each side"

@@ -218,8 +218,7 @@ impl Adwin {
     fn compress(&mut self) {
         let max = self.params.max_buckets;
         let mut idx = 0usize;
-        loop {
-            let Some(row) = self.rows.get(idx) else { break };
+        while let Some(row) = self.rows.get(idx) {
             if row.len() != max + 1 {
                 break;
             }
