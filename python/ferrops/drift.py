@@ -187,11 +187,12 @@ def _options(
     psi_epsilon: float,
     small_sample: int,
     plot_bins: int,
+    also: Sequence[str] | None = None,
 ) -> str:
     for name, test in [*(tests or {}).items(), ("numeric_test", numeric_test), ("categorical_test", categorical_test)]:
         if test is not None and test not in TESTS:
             raise _core.InvalidParameterError(f"{name}: unknown drift test {test!r}; use one of {TESTS}")
-    for test in test_thresholds or {}:
+    for test in [*(test_thresholds or {}), *(also or [])]:
         if test not in TESTS:
             raise _core.InvalidParameterError(f"test_thresholds: unknown drift test {test!r}; use one of {TESTS}")
     if correction not in CORRECTIONS:
@@ -209,6 +210,7 @@ def _options(
         "psi_epsilon": float(psi_epsilon),
         "small_sample": int(small_sample),
         "plot_bins": int(plot_bins),
+        "also": list(also or []),
     }
     return json.dumps(options)
 
@@ -240,8 +242,9 @@ class DriftReport:
         data = json.loads(inner.to_json())
         for c in data["columns"]:
             # JSON has no NaN or inf: the Rust side writes null / "inf" / "-inf".
-            stat = c["statistic"]
-            c["statistic"] = float("nan") if stat is None else float(stat)
+            for entry in (c, *c.get("also", [])):
+                stat = entry["statistic"]
+                entry["statistic"] = float("nan") if stat is None else float(stat)
         self.columns: list[dict[str, Any]] = data["columns"]
         self.dataset_drifted: bool = data["dataset_drifted"]
         self.drifted_share: float = data["drifted_share"]
@@ -355,6 +358,10 @@ class DriftDetector:
         many values, a distance above.
     plot_bins : int, default 20
         Equal-width bins of the numeric histograms in the report (0: none).
+    also : list of str, optional
+        More tests to compute on every column they apply to, reported in each entry's
+        ``also`` list (``test``, ``statistic``, ``p_value``) and never used for the
+        verdict; the column is read and sorted once for all.
 
     Notes
     -----
@@ -380,6 +387,7 @@ class DriftDetector:
         psi_epsilon: float = 1e-4,
         small_sample: int = 1000,
         plot_bins: int = 20,
+        also: Sequence[str] | None = None,
     ) -> None:
         options = _options(
             columns,
@@ -394,6 +402,7 @@ class DriftDetector:
             psi_epsilon,
             small_sample,
             plot_bins,
+            also,
         )
         if isinstance(reference, Profile):
             self._inner = _core.DriftDetector.from_profile(reference._inner, options)
@@ -523,6 +532,7 @@ def _drift_defaults(options: dict[str, Any]) -> dict[str, Any]:
         "psi_epsilon": 1e-4,
         "small_sample": 1000,
         "plot_bins": 20,
+        "also": None,
     }
     unknown = set(options) - set(known)
     if unknown:

@@ -284,3 +284,19 @@ def test_model_monitor_drift_and_windowed_performance(rng):
         monitor.record(train.drop(columns="y"), "y")
     with pytest.raises(fo.SchemaError):
         monitor.check(train.drop(columns="x"))
+
+
+def test_also_measures_match_scipy_and_leave_the_verdict_alone(rng):
+    ref = pd.DataFrame({"x": rng.normal(size=3_000), "c": rng.choice(["a", "b", "c"], 3_000)})
+    cur = pd.DataFrame({"x": rng.normal(0.1, 1, size=2_000), "c": rng.choice(["a", "b", "c"], 2_000)})
+    plain = fd.drift_report(ref, cur)
+    report = fd.drift_report(ref, cur, also=["ks", "wasserstein", "psi", "chi_square"])
+    assert [c["drifted"] for c in report.columns] == [c["drifted"] for c in plain.columns]
+    x = {m["test"]: m for m in report["x"]["also"]}
+    ks = stats.ks_2samp(ref.x, cur.x)
+    assert x["ks"]["statistic"] == pytest.approx(ks.statistic, rel=1e-12)
+    assert x["ks"]["p_value"] == pytest.approx(ks.pvalue, rel=1e-8)
+    assert x["wasserstein"]["statistic"] == pytest.approx(stats.wasserstein_distance(ref.x, cur.x), rel=1e-12)
+    assert set(x) == {"ks", "wasserstein", "psi", "chi_square"}
+    # Numeric-only tests are skipped on a categorical column.
+    assert {m["test"] for m in report["c"]["also"]} == {"psi", "chi_square"}

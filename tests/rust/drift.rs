@@ -501,7 +501,7 @@ fn binned_measures_on_numeric_columns_use_reference_quantile_bins() {
         })
         .collect();
     let share = |v: &[f64]| {
-        let mut counts = vec![0.0; 10];
+        let mut counts = [0.0; 10];
         for &x in v {
             counts[edges.partition_point(|&e| e < x)] += 1.0;
         }
@@ -683,4 +683,48 @@ fn model_monitor_regression_window_matches_hand_computed_metrics() {
         Err(Error::InvalidValue { .. })
     ));
     assert_eq!(monitor.performance().unwrap().seen, 700);
+}
+
+#[test]
+fn also_measures_are_reported_beside_the_verdict() {
+    let f = fixture();
+    let reference = table(vec![("x", f64_col(floats(&f["large_ref"])))]);
+    let current = table(vec![("x", f64_col(floats(&f["large_cur"])))]);
+    let options = DriftOptions {
+        also: vec![
+            DriftTest::Ks,
+            DriftTest::Wasserstein,
+            DriftTest::WassersteinNormed,
+        ],
+        ..DriftOptions::default()
+    };
+    let report = ferrops::drift::drift_report(&reference, &current, &options).unwrap();
+    let x = report.column("x").unwrap();
+    assert_eq!(x.test, DriftTest::WassersteinNormed);
+    assert!(!x.drifted, "the verdict is the main test's");
+    let tests: Vec<DriftTest> = x.also.iter().map(|m| m.test).collect();
+    assert_eq!(
+        tests,
+        vec![DriftTest::Ks, DriftTest::Wasserstein],
+        "the verdict's own test is not repeated"
+    );
+    // scipy.stats.ks_2samp and wasserstein_distance on the same arrays.
+    assert!(close(
+        x.also[0].statistic,
+        f["large_ks"]["statistic"].as_f64().unwrap(),
+        1e-12
+    ));
+    assert!(close(
+        x.also[0].p_value.unwrap(),
+        f["large_ks"]["p_value"].as_f64().unwrap(),
+        1e-6
+    ));
+    assert!(close(
+        x.also[1].statistic,
+        f["large_wasserstein"].as_f64().unwrap(),
+        1e-12
+    ));
+    assert!(x.also[1].p_value.is_none());
+    let back = DriftReport::from_json(&report.to_json().unwrap()).unwrap();
+    assert_eq!(back.column("x").unwrap().also, x.also);
 }

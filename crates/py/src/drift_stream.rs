@@ -46,7 +46,8 @@ impl PyStreamDriftDetector {
             Err(_) => Cow::Owned(xs.as_array().to_vec()),
         };
         let inner = &mut self.inner;
-        let guarded = move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.try_update_many(&values)));
+        let guarded =
+            move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.try_update_many(&values)));
         let drifts = match py.detach(guarded) {
             Ok(result) => result.map_err(to_py)?,
             Err(panic) => return Err(errors::from_panic(panic)),
@@ -138,7 +139,11 @@ impl PyStreamDriftDetector {
     }
 
     fn __repr__(&self) -> String {
-        format!("StreamDriftDetector({}, n_seen={})", self.inner.name(), self.inner.n_seen())
+        format!(
+            "StreamDriftDetector({}, n_seen={})",
+            self.inner.name(),
+            self.inner.n_seen()
+        )
     }
 }
 

@@ -80,7 +80,11 @@ fn fairness_metrics(
         reference_group,
         sample_weight: sample_weight.map(|w| w.as_array().to_vec()),
     };
-    let (y_true, y_pred, sensitive) = (y_true.into_inner().0, y_pred.into_inner().0, sensitive.into_inner().0);
+    let (y_true, y_pred, sensitive) = (
+        y_true.into_inner().0,
+        y_pred.into_inner().0,
+        sensitive.into_inner().0,
+    );
     let rows = y_true.len();
     let inner = detached(py, rows, move || {
         fairness_from_arrays(&y_true, &y_pred, &sensitive, pos_label.as_ref(), &options)

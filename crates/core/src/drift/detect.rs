@@ -11,7 +11,9 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::profile::{push_finite, Profile};
-use super::report::{ColumnDrift, ColumnStatus, Correction, DriftReport, DriftTest, Histogram, SideCounts};
+use super::report::{
+    ColumnDrift, ColumnStatus, Correction, DriftReport, DriftTest, Histogram, Measure, SideCounts,
+};
 use super::stats::{self, PMethod};
 use super::Sample;
 use crate::data::profile::{classify, ColumnKind};
@@ -71,6 +73,10 @@ pub struct DriftOptions {
     pub small_sample: u64,
     /// Equal-width bins of the numeric histograms in the report (default 20; 0: none).
     pub plot_bins: usize,
+    /// More measures to compute on every column they apply to (numeric-only tests skip
+    /// categorical columns), reported in [`ColumnDrift::also`] beside the verdict's
+    /// test and never used for the verdict. The column is read and sorted once for all.
+    pub also: Vec<DriftTest>,
 }
 
 impl Default for DriftOptions {
@@ -88,6 +94,7 @@ impl Default for DriftOptions {
             psi_epsilon: stats::PSI_EPSILON,
             small_sample: DEFAULT_SMALL_SAMPLE,
             plot_bins: 20,
+            also: Vec::new(),
         }
     }
 }
@@ -501,6 +508,7 @@ impl DriftDetector {
             reference: reference.counts,
             current: current.counts,
             notes: Vec::new(),
+            also: Vec::new(),
             histogram: None,
         };
         for (side, counts) in [("reference", &reference.counts), ("current", &current.counts)] {
@@ -566,6 +574,34 @@ impl DriftDetector {
         }
         if !test.is_hypothesis_test() {
             entry.drifted = entry.statistic >= threshold;
+        }
+        for &extra in &self.options.also {
+            let numeric_only = check_applicable(name, ColumnKind::Categorical, extra).is_err();
+            if extra == test || (numeric_only && matches!(reference.data, Data::Categorical(_))) {
+                continue;
+            }
+            let mut scratch = entry.clone();
+            scratch.test = extra;
+            scratch.p_value = None;
+            let mut scratch_notes = Vec::new();
+            let outcome = match (&reference.data, &current.data) {
+                (Data::Numeric { sample: r, std }, Data::Numeric { sample: c, .. }) => {
+                    self.numeric_test(extra, r, c, *std, &mut scratch, &mut scratch_notes)
+                }
+                (Data::Categorical(r), Data::Categorical(c)) => {
+                    let (_, rc, cc) = align_categories(r, c);
+                    self.binned_test(extra, &rc, &cc, &mut scratch)
+                }
+                _ => Ok(()),
+            };
+            match outcome {
+                Ok(()) => entry.also.push(Measure {
+                    test: extra,
+                    statistic: scratch.statistic,
+                    p_value: scratch.p_value,
+                }),
+                Err(e) => notes.push(format!("also {extra}: not computed ({e})")),
+            }
         }
         entry.notes = notes;
         Ok(entry)
@@ -729,9 +765,9 @@ fn check_applicable(name: &str, kind: ColumnKind, test: DriftTest) -> Result<()>
     Ok(())
 }
 
-fn select_columns<'a>(
+fn select_columns(
     options: &DriftOptions,
-    available: Vec<&'a str>,
+    available: Vec<&str>,
     kind_of: impl Fn(&str) -> Option<ColumnKind>,
 ) -> Result<Vec<String>> {
     for name in options.tests.keys().chain(options.thresholds.keys()) {
@@ -942,7 +978,7 @@ fn numeric_histogram(r: &Sample, c: &Sample, bins: usize) -> Option<Histogram> {
     }
     let lo = r.values().first()?.min(*c.values().first()?);
     let hi = r.values().last()?.max(*c.values().last()?);
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return None;
     }
     let width = (hi - lo) / bins as f64;

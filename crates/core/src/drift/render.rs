@@ -121,6 +121,7 @@ impl ColumnDrift {
     ///     reference: SideCounts { rows: 100, tested: 100, ..Default::default() },
     ///     current: SideCounts { rows: 80, tested: 80, ..Default::default() },
     ///     notes: vec![],
+    ///     also: vec![],
     ///     histogram: Some(Histogram {
     ///         labels: vec!["Paris".into(), "Lyon".into()],
     ///         edges: vec![],
@@ -759,6 +760,7 @@ mod tests {
             },
             current: counts(1_000),
             notes: vec!["reference from a quantile sketch: statistic within 0.2 % rank error".into()],
+            also: vec![],
             histogram: Some(Histogram {
                 labels: vec!["[0, 1)".into(), "[1, 2)".into(), "[2, 3)".into(), "[3, 4)".into()],
                 edges: vec![0.0, 1.0, 2.0, 3.0, 4.0],
@@ -786,6 +788,7 @@ mod tests {
             reference: counts(500),
             current: counts(400),
             notes: vec![],
+            also: vec![],
             histogram: Some(Histogram {
                 labels: (0..categories).map(|i| format!("cat{i}")).collect(),
                 edges: vec![],
@@ -813,6 +816,7 @@ mod tests {
                 ..Default::default()
             },
             notes: vec!["current side has no testable value".into()],
+            also: vec![],
             histogram: None,
         }
     }
@@ -831,6 +835,7 @@ mod tests {
             reference: counts(100),
             current: counts(90),
             notes: vec![],
+            also: vec![],
             histogram: Some(Histogram {
                 labels: vec!["[7, 7]".into()],
                 edges: vec![7.0, 7.0],

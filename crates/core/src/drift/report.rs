@@ -175,8 +175,23 @@ pub struct ColumnDrift {
     /// Notes on how the result was computed (for example, "reference from a quantile
     /// sketch: statistic within 0.2 % rank error").
     pub notes: Vec<String>,
+    /// Measures computed beside the verdict's test ([`DriftOptions::also`](super::DriftOptions::also)).
+    #[serde(default)]
+    pub also: Vec<Measure>,
     /// Reference and current distribution, for plots.
     pub histogram: Option<Histogram>,
+}
+
+/// A measure computed beside a column's verdict: reported, never used for the verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measure {
+    /// The test.
+    pub test: DriftTest,
+    /// Its statistic or distance (`null` in JSON when it could not be computed).
+    #[serde(with = "nan_as_null")]
+    pub statistic: f64,
+    /// Its p-value, for hypothesis tests (uncorrected).
+    pub p_value: Option<f64>,
 }
 
 /// How p-values are corrected when many columns are tested at once.

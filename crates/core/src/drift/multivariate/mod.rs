@@ -12,7 +12,7 @@
 //!   its cross-validated ROC AUC is the drift score (0.5: the tables are
 //!   indistinguishable, 1.0: perfectly separable).
 //!
-//! Both read Arrow [`RecordBatch`](arrow::record_batch::RecordBatch)es and return
+//! Both read Arrow [`RecordBatch`]es and return
 //! serde-serializable results. See `docs/multivariate_drift.md` for how they differ from
 //! NannyML and Evidently.
 

@@ -376,7 +376,14 @@ impl PcaReconstruction {
                 (below + 1).min(max_components)
             }
         };
-        if k > max_components || k >= d {
+        if k > max_components {
+            return Err(Error::param(
+                "components",
+                format!("{:?}", self.components),
+                format!("asks for {k} components but {n} rows of {d} columns have at most {max_components}"),
+            ));
+        }
+        if k >= d {
             return Err(Error::param(
                 "components",
                 format!("{:?}", self.components),

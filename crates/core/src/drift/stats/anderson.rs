@@ -32,7 +32,9 @@ pub struct AndersonKSamp {
     /// The significance levels of the critical values:
     /// `[0.25, 0.1, 0.05, 0.025, 0.01, 0.005, 0.001]`.
     pub significance_levels: Vec<f64>,
-    /// The approximate p-value, within `[0.001, 0.25]`.
+    /// The approximate p-value: `0.25` or `0.001` when [`capped`](Self::capped), else
+    /// the fitted value, which stays near `[0.001, 0.25]` (as in scipy, the quadratic
+    /// fit can reach slightly beyond at the ends, e.g. `0.2539` or `0.00099`).
     pub p_value: f64,
     /// `true` if the statistic is outside the range of the critical values, so the
     /// p-value is only a bound: `0.25` means `p >= 0.25` and `0.001` means `p <= 0.001`
