@@ -382,11 +382,14 @@ fn cramervonmises_2samp(
     Ok((t.statistic, t.p_value, kind(t.method).to_string()))
 }
 
+/// `(statistic, critical_values, significance_levels, p_value, capped)`.
+type AndersonTuple = (f64, Vec<f64>, Vec<f64>, f64, bool);
+
 #[pyfunction]
 fn anderson_ksamp(
     py: Python<'_>,
     samples: Vec<PyReadonlyArray1<'_, f64>>,
-) -> PyResult<(f64, Vec<f64>, Vec<f64>, f64, bool)> {
+) -> PyResult<AndersonTuple> {
     let samples = samples
         .iter()
         .map(|s| sample(s, None))
