@@ -835,7 +835,7 @@ fn read_side(name: &str, array: &ArrayRef) -> Result<Side> {
             };
             let mut values = Vec::new();
             let (nan, inf) = push_finite(name, &array, &mut values)?;
-            values.sort_unstable_by(f64::total_cmp);
+            radsort::sort(&mut values);
             let sample = Sample::from_sorted_finite(&values);
             Ok(Side {
                 kind,

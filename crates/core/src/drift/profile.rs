@@ -170,7 +170,7 @@ impl Profile {
                     };
                     push_finite(c.name(), array, &mut values)?;
                 }
-                values.sort_unstable_by(f64::total_cmp);
+                radsort::sort(&mut values);
                 Ok((c.name().to_string(), values))
             })
             .collect::<Result<BTreeMap<_, _>>>()?;
@@ -373,7 +373,7 @@ pub(crate) fn push_finite(name: &str, array: &ArrayRef, out: &mut Vec<f64>) -> R
     let floats = as_f64_array(name, &array)?;
     let (mut nan, mut inf) = (0u64, 0u64);
     out.reserve(floats.len() - floats.null_count());
-    for v in floats.iter().flatten() {
+    let mut push = |v: f64| {
         if v.is_finite() {
             out.push(v);
         } else if v.is_nan() {
@@ -381,6 +381,11 @@ pub(crate) fn push_finite(name: &str, array: &ArrayRef, out: &mut Vec<f64>) -> R
         } else {
             inf += 1;
         }
+    };
+    if floats.null_count() == 0 {
+        floats.values().iter().for_each(|&v| push(v));
+    } else {
+        floats.iter().flatten().for_each(push);
     }
     Ok((nan, inf))
 }
