@@ -386,10 +386,7 @@ fn cramervonmises_2samp(
 type AndersonTuple = (f64, Vec<f64>, Vec<f64>, f64, bool);
 
 #[pyfunction]
-fn anderson_ksamp(
-    py: Python<'_>,
-    samples: Vec<PyReadonlyArray1<'_, f64>>,
-) -> PyResult<AndersonTuple> {
+fn anderson_ksamp(py: Python<'_>, samples: Vec<PyReadonlyArray1<'_, f64>>) -> PyResult<AndersonTuple> {
     let samples = samples
         .iter()
         .map(|s| sample(s, None))

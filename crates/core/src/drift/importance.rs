@@ -54,7 +54,7 @@ use arrow::array::{Array, ArrayRef, AsArray, Float64Array, StringArray, UInt64Ar
 use arrow::compute::{cast_with_options, take, CastOptions};
 use arrow::datatypes::{DataType, Float64Type};
 use arrow::record_batch::RecordBatch;
-use ndarray::{Array2, ArrayView2};
+use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +65,6 @@ use crate::pipeline::FittedPipeline;
 use crate::rng::SplitMix64;
 use crate::train::Predictions;
 use crate::validate::cv::Scorer;
-use crate::validate::metrics::{self, Average, MulticlassAverage};
 
 /// What [`permutation_importance`] computes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -314,91 +313,10 @@ fn widen(proba: Array2<f64>, n_classes: usize) -> Array2<f64> {
 /// fold (binary scorers take the greater class, code 1, as positive).
 fn score(scorer: Scorer, truth: &Truth, predictions: Predictions, weights: Option<&[f64]>) -> Result<f64> {
     match (truth, predictions) {
-        (Truth::Values(y), Predictions::Values(v)) => {
-            let v = v.to_vec();
-            match scorer {
-                Scorer::R2 => metrics::r2(y, &v, weights),
-                Scorer::NegMeanAbsoluteError => metrics::mae(y, &v, weights).map(|s| -s),
-                Scorer::NegMeanSquaredError => metrics::mse(y, &v, weights).map(|s| -s),
-                Scorer::NegRootMeanSquaredError => metrics::rmse(y, &v, weights).map(|s| -s),
-                Scorer::NegMeanAbsolutePercentageError => metrics::mape(y, &v, weights).map(|s| -s),
-                Scorer::NegMedianAbsoluteError => metrics::median_absolute_error(y, &v, weights).map(|s| -s),
-                _ => Err(wrong_kind(scorer)),
-            }
-        }
+        (Truth::Values(y), Predictions::Values(v)) => scorer.score_values(y, &v.to_vec(), weights),
         (Truth::Classes { codes: y, n_classes }, Predictions::Classes { codes, proba }) => {
-            let n_classes = *n_classes;
-            let binary = || -> Result<Average> {
-                if n_classes == 2 {
-                    Ok(Average::Binary { pos_label: 1 })
-                } else {
-                    Err(Error::param(
-                        "scoring",
-                        scorer.name(),
-                        format!(
-                            "is for binary targets but there are {n_classes} classes; use the _macro, \
-                             _micro or _weighted variant"
-                        ),
-                    ))
-                }
-            };
-            let proba = proba.map(|p| widen(p, n_classes));
-            let probabilities = || -> Result<ArrayView2<'_, f64>> {
-                proba.as_ref().map(|p| p.view()).ok_or_else(|| {
-                    Error::param(
-                        "scoring",
-                        scorer.name(),
-                        "needs class probabilities, which this model does not give",
-                    )
-                })
-            };
-            let positive = || -> Result<(Vec<bool>, Vec<f64>)> {
-                if n_classes != 2 {
-                    return Err(Error::param(
-                        "scoring",
-                        scorer.name(),
-                        format!("is for binary targets but there are {n_classes} classes"),
-                    ));
-                }
-                let p = probabilities()?;
-                Ok((y.iter().map(|&c| c == 1).collect(), p.column(1).to_vec()))
-            };
-            match scorer {
-                Scorer::Accuracy => metrics::accuracy(y, &codes, weights),
-                Scorer::BalancedAccuracy => metrics::balanced_accuracy(y, &codes, weights),
-                Scorer::Precision => metrics::precision(y, &codes, binary()?, weights),
-                Scorer::PrecisionMacro => metrics::precision(y, &codes, Average::Macro, weights),
-                Scorer::PrecisionMicro => metrics::precision(y, &codes, Average::Micro, weights),
-                Scorer::PrecisionWeighted => metrics::precision(y, &codes, Average::Weighted, weights),
-                Scorer::Recall => metrics::recall(y, &codes, binary()?, weights),
-                Scorer::RecallMacro => metrics::recall(y, &codes, Average::Macro, weights),
-                Scorer::RecallMicro => metrics::recall(y, &codes, Average::Micro, weights),
-                Scorer::RecallWeighted => metrics::recall(y, &codes, Average::Weighted, weights),
-                Scorer::F1 => metrics::f1(y, &codes, binary()?, weights),
-                Scorer::F1Macro => metrics::f1(y, &codes, Average::Macro, weights),
-                Scorer::F1Micro => metrics::f1(y, &codes, Average::Micro, weights),
-                Scorer::F1Weighted => metrics::f1(y, &codes, Average::Weighted, weights),
-                Scorer::RocAuc => {
-                    let (t, s) = positive()?;
-                    metrics::roc_auc(&t, &s, weights)
-                }
-                Scorer::AveragePrecision => {
-                    let (t, s) = positive()?;
-                    metrics::average_precision(&t, &s, weights)
-                }
-                Scorer::NegBrierScore => {
-                    let (t, s) = positive()?;
-                    metrics::brier_score(&t, &s, weights).map(|v| -v)
-                }
-                Scorer::RocAucOvr => {
-                    metrics::roc_auc_ovr(y, probabilities()?, MulticlassAverage::Macro, weights)
-                }
-                Scorer::RocAucOvrWeighted => {
-                    metrics::roc_auc_ovr(y, probabilities()?, MulticlassAverage::Weighted, weights)
-                }
-                Scorer::NegLogLoss => metrics::log_loss(y, probabilities()?, weights).map(|v| -v),
-                _ => Err(wrong_kind(scorer)),
-            }
+            let proba = proba.map(|p| widen(p, *n_classes));
+            scorer.score_classes(y, &codes, proba.as_ref(), *n_classes, weights)
         }
         _ => Err(Error::InvalidData(
             "the model's predictions do not match the target's kind".into(),

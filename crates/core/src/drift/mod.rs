@@ -34,5 +34,7 @@ pub use detect::{
 };
 pub use monitor::{prediction_table, ModelMonitor, MonitorOptions, MonitorReport, Performance, PREDICTION};
 pub use profile::{DriftProfileOptions, Profile, DEFAULT_EXACT_LIMIT, DRIFT_PROFILE_FORMAT, DRIFT_SKETCH_K};
-pub use report::{ColumnDrift, ColumnStatus, Correction, DriftReport, DriftTest, Histogram, Measure, SideCounts};
+pub use report::{
+    ColumnDrift, ColumnStatus, Correction, DriftReport, DriftTest, Histogram, Measure, SideCounts,
+};
 pub use sample::Sample;

@@ -249,9 +249,9 @@ impl Scorer {
     fn score(self, truth: &Truth, predicted: &Scored, n_classes: usize) -> Result<f64> {
         match (truth, predicted) {
             (Truth::Classes(y), Scored::Classes { codes, proba }) => {
-                self.score_classes(y, codes, proba.as_ref(), n_classes)
+                self.score_classes(y, codes, proba.as_ref(), n_classes, None)
             }
-            (Truth::Values(y), Scored::Values(v)) => self.score_values(y, v),
+            (Truth::Values(y), Scored::Values(v)) => self.score_values(y, v, None),
             _ => Err(Error::InvalidData(format!(
                 "scorer {} got predictions of the wrong kind for the target",
                 self.name()
@@ -259,12 +259,15 @@ impl Scorer {
         }
     }
 
-    fn score_classes(
+    /// Score class codes (and probabilities, `rows x n_classes`) against true codes;
+    /// binary scorers take code 1 as positive.
+    pub(crate) fn score_classes(
         self,
         y: &[usize],
         codes: &[usize],
         proba: Option<&Array2<f64>>,
         n_classes: usize,
+        weights: Option<&[f64]>,
     ) -> Result<f64> {
         let binary = || -> Result<Average> {
             if n_classes == 2 {
@@ -304,49 +307,50 @@ impl Scorer {
             Ok((y.iter().map(|&c| c == 1).collect(), p.column(1).to_vec()))
         };
         match self {
-            Scorer::Accuracy => metrics::accuracy(y, codes, None),
-            Scorer::BalancedAccuracy => metrics::balanced_accuracy(y, codes, None),
-            Scorer::Precision => metrics::precision(y, codes, binary()?, None),
-            Scorer::PrecisionMacro => metrics::precision(y, codes, Average::Macro, None),
-            Scorer::PrecisionMicro => metrics::precision(y, codes, Average::Micro, None),
-            Scorer::PrecisionWeighted => metrics::precision(y, codes, Average::Weighted, None),
-            Scorer::Recall => metrics::recall(y, codes, binary()?, None),
-            Scorer::RecallMacro => metrics::recall(y, codes, Average::Macro, None),
-            Scorer::RecallMicro => metrics::recall(y, codes, Average::Micro, None),
-            Scorer::RecallWeighted => metrics::recall(y, codes, Average::Weighted, None),
-            Scorer::F1 => metrics::f1(y, codes, binary()?, None),
-            Scorer::F1Macro => metrics::f1(y, codes, Average::Macro, None),
-            Scorer::F1Micro => metrics::f1(y, codes, Average::Micro, None),
-            Scorer::F1Weighted => metrics::f1(y, codes, Average::Weighted, None),
+            Scorer::Accuracy => metrics::accuracy(y, codes, weights),
+            Scorer::BalancedAccuracy => metrics::balanced_accuracy(y, codes, weights),
+            Scorer::Precision => metrics::precision(y, codes, binary()?, weights),
+            Scorer::PrecisionMacro => metrics::precision(y, codes, Average::Macro, weights),
+            Scorer::PrecisionMicro => metrics::precision(y, codes, Average::Micro, weights),
+            Scorer::PrecisionWeighted => metrics::precision(y, codes, Average::Weighted, weights),
+            Scorer::Recall => metrics::recall(y, codes, binary()?, weights),
+            Scorer::RecallMacro => metrics::recall(y, codes, Average::Macro, weights),
+            Scorer::RecallMicro => metrics::recall(y, codes, Average::Micro, weights),
+            Scorer::RecallWeighted => metrics::recall(y, codes, Average::Weighted, weights),
+            Scorer::F1 => metrics::f1(y, codes, binary()?, weights),
+            Scorer::F1Macro => metrics::f1(y, codes, Average::Macro, weights),
+            Scorer::F1Micro => metrics::f1(y, codes, Average::Micro, weights),
+            Scorer::F1Weighted => metrics::f1(y, codes, Average::Weighted, weights),
             Scorer::RocAuc => {
                 let (truth, score) = positive()?;
-                metrics::roc_auc(&truth, &score, None)
+                metrics::roc_auc(&truth, &score, weights)
             }
             Scorer::AveragePrecision => {
                 let (truth, score) = positive()?;
-                metrics::average_precision(&truth, &score, None)
+                metrics::average_precision(&truth, &score, weights)
             }
             Scorer::NegBrierScore => {
                 let (truth, score) = positive()?;
-                metrics::brier_score(&truth, &score, None).map(|v| -v)
+                metrics::brier_score(&truth, &score, weights).map(|v| -v)
             }
-            Scorer::RocAucOvr => metrics::roc_auc_ovr(y, proba()?.view(), MulticlassAverage::Macro, None),
+            Scorer::RocAucOvr => metrics::roc_auc_ovr(y, proba()?.view(), MulticlassAverage::Macro, weights),
             Scorer::RocAucOvrWeighted => {
-                metrics::roc_auc_ovr(y, proba()?.view(), MulticlassAverage::Weighted, None)
+                metrics::roc_auc_ovr(y, proba()?.view(), MulticlassAverage::Weighted, weights)
             }
-            Scorer::NegLogLoss => metrics::log_loss(y, proba()?.view(), None).map(|v| -v),
+            Scorer::NegLogLoss => metrics::log_loss(y, proba()?.view(), weights).map(|v| -v),
             _ => Err(wrong_kind(self)),
         }
     }
 
-    fn score_values(self, y: &[f64], v: &[f64]) -> Result<f64> {
+    /// Score predicted values against true ones.
+    pub(crate) fn score_values(self, y: &[f64], v: &[f64], weights: Option<&[f64]>) -> Result<f64> {
         match self {
-            Scorer::R2 => metrics::r2(y, v, None),
-            Scorer::NegMeanAbsoluteError => metrics::mae(y, v, None).map(|s| -s),
-            Scorer::NegMeanSquaredError => metrics::mse(y, v, None).map(|s| -s),
-            Scorer::NegRootMeanSquaredError => metrics::rmse(y, v, None).map(|s| -s),
-            Scorer::NegMeanAbsolutePercentageError => metrics::mape(y, v, None).map(|s| -s),
-            Scorer::NegMedianAbsoluteError => metrics::median_absolute_error(y, v, None).map(|s| -s),
+            Scorer::R2 => metrics::r2(y, v, weights),
+            Scorer::NegMeanAbsoluteError => metrics::mae(y, v, weights).map(|s| -s),
+            Scorer::NegMeanSquaredError => metrics::mse(y, v, weights).map(|s| -s),
+            Scorer::NegRootMeanSquaredError => metrics::rmse(y, v, weights).map(|s| -s),
+            Scorer::NegMeanAbsolutePercentageError => metrics::mape(y, v, weights).map(|s| -s),
+            Scorer::NegMedianAbsoluteError => metrics::median_absolute_error(y, v, weights).map(|s| -s),
             _ => Err(wrong_kind(self)),
         }
     }
