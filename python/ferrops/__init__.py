@@ -137,6 +137,7 @@ __all__ = [
     "ModelMetrics",
     "Threshold",
     "evaluate",
+    "drift",
     "gates",
     "threshold",
     "model_selection",
