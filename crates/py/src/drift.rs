@@ -228,12 +228,14 @@ impl PyDriftReport {
         out_batch(py, self.inner.to_record_batch().map_err(to_py)?)
     }
 
-    fn to_html(&self) -> String {
-        self.inner.to_html()
+    fn to_html(&self, py: Python<'_>) -> PyResult<String> {
+        let report = self.inner.clone();
+        detached(py, 0, move || Ok(report.to_html()))
     }
 
-    fn to_html_document(&self) -> String {
-        self.inner.to_html_document()
+    fn to_html_document(&self, py: Python<'_>) -> PyResult<String> {
+        let report = self.inner.clone();
+        detached(py, 0, move || Ok(report.to_html_document()))
     }
 
     fn save_html(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
@@ -241,8 +243,11 @@ impl PyDriftReport {
         detached(py, 0, move || report.save_html(&path))
     }
 
-    fn histogram_svg(&self, column: &str) -> Option<String> {
-        self.inner.column(column).and_then(|c| c.histogram_svg())
+    fn histogram_svg(&self, py: Python<'_>, column: String) -> PyResult<Option<String>> {
+        let report = self.inner.clone();
+        detached(py, 0, move || {
+            Ok(report.column(&column).and_then(|c| c.histogram_svg()))
+        })
     }
 }
 
@@ -284,19 +289,21 @@ impl PyModelMonitor {
 
     #[staticmethod]
     fn from_profiles(
+        py: Python<'_>,
         pipeline: &PyFittedPipeline,
         features: &PyProfile,
         predictions: &PyProfile,
         options: &str,
     ) -> PyResult<Self> {
         let options: MonitorOptions = parse_json("monitor options", options)?;
-        let monitor = ModelMonitor::from_profiles(
+        let (pipeline, features, predictions) = (
             pipeline.inner.clone(),
             (*features.inner).clone(),
             (*predictions.inner).clone(),
-            options,
-        )
-        .map_err(to_py)?;
+        );
+        let monitor = detached(py, 0, move || {
+            ModelMonitor::from_profiles(pipeline, features, predictions, options)
+        })?;
         Ok(Self {
             inner: Arc::new(std::sync::Mutex::new(monitor)),
         })
