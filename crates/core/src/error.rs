@@ -171,6 +171,21 @@ pub enum Error {
         /// What the storage layer reported.
         reason: String,
     },
+    /// A compare-and-swap alias move found the alias somewhere other than expected:
+    /// someone else moved it first. Nothing was written; re-read the alias and decide again.
+    #[error("alias `{alias}` of model `{model}` points at {found}, not {expected} as expected ({last_move}); nothing was changed: re-read the alias and retry with the current target")]
+    AliasConflict {
+        /// The model.
+        model: String,
+        /// The alias.
+        alias: String,
+        /// What the caller expected.
+        expected: String,
+        /// What the alias points at.
+        found: String,
+        /// Who moved it last, when and why.
+        last_move: String,
+    },
     /// The storage backend (Delta log, object store, data files) failed or holds
     /// something unreadable.
     #[error("store `{location}`: {reason}")]
@@ -227,7 +242,7 @@ impl Error {
             Error::Cancelled => ErrorKind::Cancelled,
             Error::InvalidName { .. } => ErrorKind::InvalidParameter,
             Error::NotRegistered { .. } | Error::Definition { .. } | Error::Store { .. } => ErrorKind::Store,
-            Error::Conflict { .. } => ErrorKind::Conflict,
+            Error::Conflict { .. } | Error::AliasConflict { .. } => ErrorKind::Conflict,
         }
     }
 

@@ -23,7 +23,7 @@ pub mod importance;
 mod monitor;
 pub mod multivariate;
 mod profile;
-mod render;
+pub(crate) mod render;
 mod report;
 mod sample;
 pub mod stats;

@@ -575,7 +575,7 @@ fn placeholder_svg(column: &str, message: &str) -> String {
 
 /// Escape `& < > " '` for HTML text and attribute values; control characters other
 /// than tab and newlines (invalid in XML, hence in a standalone SVG) become U+FFFD.
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {

@@ -64,7 +64,7 @@ pub struct StageEntry {
     pub file: String,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -146,14 +146,27 @@ impl FittedPipeline {
     }
 
     fn write_into(&self, dir: &Path) -> Result<Manifest> {
+        let (manifest, files) = self.to_files()?;
         let stages_dir = dir.join("stages");
         fs::create_dir_all(&stages_dir).map_err(io(&stages_dir))?;
+        for (relative, bytes) in &files {
+            let path = safe_join(dir, relative)?;
+            fs::write(&path, bytes).map_err(io(&path))?;
+        }
+        Ok(manifest)
+    }
+
+    /// The artifact's files in memory, by path relative to the artifact directory:
+    /// `manifest.json` (with the SHA-256 of every other file), one file per stage and
+    /// `model.json`. [`save`](FittedPipeline::save) writes exactly these; the model
+    /// registry stores them as content-addressed objects.
+    pub fn to_files(&self) -> Result<(Manifest, BTreeMap<String, Vec<u8>>)> {
+        let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         let mut files = BTreeMap::new();
         let mut write = |relative: String, value: &serde_json::Value| -> Result<String> {
             let bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::Serialization(e.to_string()))?;
-            let path = dir.join(&relative);
-            fs::write(&path, &bytes).map_err(io(&path))?;
             files.insert(relative.clone(), sha256_hex(&bytes));
+            out.insert(relative.clone(), bytes);
             Ok(relative)
         };
         let mut stages = Vec::with_capacity(self.transforms.len());
@@ -186,9 +199,8 @@ impl FittedPipeline {
             files,
         };
         let bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Serialization(e.to_string()))?;
-        let path = dir.join(MANIFEST);
-        fs::write(&path, bytes).map_err(io(&path))?;
-        Ok(manifest)
+        out.insert(MANIFEST.to_string(), bytes);
+        Ok((manifest, out))
     }
 
     /// Load a pipeline saved by [`save`](FittedPipeline::save) (this version or an earlier one).
@@ -204,30 +216,39 @@ impl FittedPipeline {
         let dir = dir.as_ref();
         let manifest_path = dir.join(MANIFEST);
         let bytes = read_bounded(&manifest_path)?;
-        let manifest: Manifest = serde_json::from_slice(&bytes)
-            .map_err(|e| artifact_err(&manifest_path, format!("malformed manifest: {e}")))?;
-        if manifest.format != FORMAT {
-            return Err(artifact_err(
-                dir,
-                format!("not a fitted pipeline (format `{}`)", manifest.format),
-            ));
-        }
-        if manifest.format_version == 0 || manifest.format_version > FORMAT_VERSION {
-            return Err(artifact_err(
-                dir,
-                format!(
-                    "format version {} was written by ferrops {}; this ferrops ({}) reads versions 1..={FORMAT_VERSION}: upgrade ferrops",
-                    manifest.format_version,
-                    manifest.ferrops_version,
-                    env!("CARGO_PKG_VERSION")
-                ),
-            ));
-        }
-        let mut verified: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-        for (relative, expected) in &manifest.files {
+        let manifest = parse_manifest(dir, &bytes)?;
+        let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for relative in manifest.files.keys() {
             let path = safe_join(dir, relative)?;
-            let bytes = read_bounded(&path)?;
-            let found = sha256_hex(&bytes);
+            files.insert(relative.clone(), read_bounded(&path)?);
+        }
+        files.insert(MANIFEST.to_string(), bytes);
+        FittedPipeline::from_files(dir, files)
+    }
+
+    /// Rebuild a pipeline from the files [`to_files`](FittedPipeline::to_files) gave.
+    ///
+    /// `origin` only names the artifact in error messages. Every file listed in the
+    /// manifest is hashed and compared before it is parsed; a file the manifest does
+    /// not list is refused. Nothing from the artifact is executed.
+    ///
+    /// # Errors
+    /// As [`load`](FittedPipeline::load).
+    pub fn from_files(origin: impl AsRef<Path>, files: BTreeMap<String, Vec<u8>>) -> Result<FittedPipeline> {
+        let dir = origin.as_ref();
+        let manifest_bytes = files
+            .get(MANIFEST)
+            .ok_or_else(|| artifact_err(dir, "no manifest.json: not a saved ferrops pipeline"))?;
+        let manifest = parse_manifest(dir, manifest_bytes)?;
+        for (relative, expected) in &manifest.files {
+            safe_join(dir, relative)?;
+            let bytes = files.get(relative).ok_or_else(|| {
+                artifact_err(
+                    dir,
+                    format!("file `{relative}` listed in the manifest is missing"),
+                )
+            })?;
+            let found = sha256_hex(bytes);
             if !found.eq_ignore_ascii_case(expected) {
                 return Err(Error::Integrity {
                     file: relative.clone(),
@@ -235,15 +256,26 @@ impl FittedPipeline {
                     found,
                 });
             }
-            verified.insert(relative.clone(), bytes);
+        }
+        if let Some(extra) = files
+            .keys()
+            .find(|k| k.as_str() != MANIFEST && !manifest.files.contains_key(k.as_str()))
+        {
+            return Err(artifact_err(
+                dir,
+                format!("file `{extra}` is not listed in the manifest"),
+            ));
         }
         let read = |entry: &StageEntry| -> Result<&Vec<u8>> {
-            verified.get(&entry.file).ok_or_else(|| {
-                artifact_err(
+            if !manifest.files.contains_key(&entry.file) {
+                return Err(artifact_err(
                     dir,
                     format!("stage file `{}` has no hash in the manifest", entry.file),
-                )
-            })
+                ));
+            }
+            files
+                .get(&entry.file)
+                .ok_or_else(|| artifact_err(dir, format!("stage file `{}` is missing", entry.file)))
         };
         let mut transforms: Vec<Box<dyn FittedTransform>> = Vec::with_capacity(manifest.stages.len());
         for entry in &manifest.stages {
@@ -299,6 +331,29 @@ struct Envelope<'a> {
 struct OwnedEnvelope {
     format_version: u32,
     pipeline: FittedPipeline,
+}
+
+fn parse_manifest(dir: &Path, bytes: &[u8]) -> Result<Manifest> {
+    let manifest: Manifest = serde_json::from_slice(bytes)
+        .map_err(|e| artifact_err(&dir.join(MANIFEST), format!("malformed manifest: {e}")))?;
+    if manifest.format != FORMAT {
+        return Err(artifact_err(
+            dir,
+            format!("not a fitted pipeline (format `{}`)", manifest.format),
+        ));
+    }
+    if manifest.format_version == 0 || manifest.format_version > FORMAT_VERSION {
+        return Err(artifact_err(
+            dir,
+            format!(
+                "format version {} was written by ferrops {}; this ferrops ({}) reads versions 1..={FORMAT_VERSION}: upgrade ferrops",
+                manifest.format_version,
+                manifest.ferrops_version,
+                env!("CARGO_PKG_VERSION")
+            ),
+        ));
+    }
+    Ok(manifest)
 }
 
 fn unknown_stage(dir: &Path, entry: &StageEntry, e: serde_json::Error) -> Error {

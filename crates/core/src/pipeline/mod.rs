@@ -1,7 +1,7 @@
 //! [`Pipeline`] (feature transforms + an optional trainer) and [`FittedPipeline`], the
 //! deployable artifact.
 
-mod artifact;
+pub(crate) mod artifact;
 mod signature;
 
 use std::sync::{Arc, OnceLock};

@@ -236,6 +236,26 @@ impl Blob {
         Ok(names)
     }
 
+    /// The names of the "directories" (common prefixes) directly under `relative`.
+    pub(crate) fn list_dirs(&self, relative: &str) -> Result<Vec<String>> {
+        let prefix = self.path(relative);
+        let listing = self
+            .block_on(self.objects.list_with_delimiter(Some(&prefix)))
+            .map_err(|e| store_error(&prefix, e))?;
+        let mut names: Vec<String> = listing
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename().map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The store's URL.
+    pub(crate) fn url(&self) -> &Url {
+        &self.url
+    }
+
     /// Delete an object (missing is fine).
     pub(crate) fn delete(&self, relative: &str) -> Result<()> {
         let path = self.path(relative);

@@ -62,7 +62,7 @@
 //! # Ok(()) }
 //! ```
 
-mod blob;
+pub(crate) mod blob;
 pub mod definitions;
 mod historical;
 pub mod names;
