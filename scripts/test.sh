@@ -31,7 +31,7 @@ step "cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test (unit, integration, doctests)"
-cargo test -p ferrops
+cargo test -p ferrops -p ferrops-cli
 
 step "rustdoc (-D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p ferrops --no-deps -q

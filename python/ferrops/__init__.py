@@ -6,7 +6,7 @@ learned attributes end in ``_``, ``get_params``/``set_params``, ``transform``,
 pandas, polars, pyarrow (through the Arrow PyCapsule interface) and numpy input.
 """
 
-from . import drift, gates, metrics, model_selection, store, validation
+from . import drift, gates, metrics, model_selection, registry, store, validation
 from ._core import (
     ConflictError,
     DataError,
@@ -41,6 +41,7 @@ from .preprocess import (
     Select,
     col,
 )
+from .registry import ModelRegistry
 from .store import Entity, Feature, FeatureStore, FeatureView
 from .trainers import (
     DecisionTreeClassifier,
@@ -95,6 +96,8 @@ __all__ = [
     "Feature",
     "FeatureHasher",
     "FeatureStore",
+    "ModelRegistry",
+    "registry",
     "FeatureView",
     "store",
     "KBinsDiscretizer",

@@ -367,6 +367,59 @@ fn tampered_artifacts_and_records_are_refused() {
     assert!(e.to_string().contains("000000000001"), "{e}");
     assert_eq!(std::fs::read(&log).unwrap(), b"{not json");
     std::fs::write(&log, saved).unwrap();
+    open(dir.path()).alias("m", "champion").unwrap();
+}
+
+#[test]
+fn the_alias_log_is_a_hash_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = open(dir.path());
+    let fitted = fit(1);
+    for _ in 0..3 {
+        reg.register("m", &fitted, ModelMetadata::new()).unwrap();
+    }
+    for v in 1..=3 {
+        reg.set_alias("m", "champion", v, Expected::Any, &format!("move {v}"))
+            .unwrap();
+    }
+    let trail = reg.history("m", None).unwrap();
+    assert_eq!(trail[0].prev_sha256, None);
+    assert!(trail[1..]
+        .iter()
+        .all(|e| e.prev_sha256.as_ref().is_some_and(|h| h.len() == 64)));
+    // An edited entry in the middle breaks the chain at the next one.
+    let second = dir.path().join("m/log/000000000002.json");
+    let saved = std::fs::read(&second).unwrap();
+    let edited = String::from_utf8(saved.clone())
+        .unwrap()
+        .replace("move 2", "move X");
+    std::fs::write(&second, edited).unwrap();
+    let e = open(dir.path()).history("m", None).unwrap_err();
+    assert!(
+        e.to_string().contains("entry 3") && e.to_string().contains("edited"),
+        "{e}"
+    );
+    std::fs::write(&second, &saved).unwrap();
+    // A removed entry in the middle is refused too.
+    std::fs::remove_file(&second).unwrap();
+    let e = open(dir.path()).aliases("m").unwrap_err();
+    assert!(matches!(e, Error::Store { .. }), "{e}");
+    std::fs::write(&second, &saved).unwrap();
+    assert_eq!(open(dir.path()).alias("m", "champion").unwrap(), Some(3));
+    // Deleting an unset alias, and alias reads of unknown models, are errors.
+    let e = reg.delete_alias("m", "nobody", Expected::Any, "").unwrap_err();
+    assert!(matches!(e, Error::NotRegistered { .. }), "{e}");
+    for e in [
+        reg.alias("ghost", "champion").unwrap_err(),
+        reg.history("ghost", None).unwrap_err(),
+        reg.aliases("ghost").unwrap_err(),
+    ] {
+        assert!(matches!(e, Error::NotRegistered { what: "model", .. }), "{e}");
+    }
+    assert!(matches!(
+        reg.alias("m", "latest").unwrap_err(),
+        Error::InvalidName { .. }
+    ));
 }
 
 // ------------------------------------------------------------------ processes

@@ -6,6 +6,7 @@
 //! configure exactly the same thing.
 #![allow(missing_docs)]
 
+mod cli;
 mod cv;
 mod drift;
 mod drift_stream;
@@ -14,6 +15,7 @@ mod gate;
 mod metrics;
 mod monitor;
 mod multivariate;
+mod registry;
 mod split;
 mod store;
 mod validation;
@@ -643,5 +645,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     drift_stream::register(m)?;
     monitor::register(m)?;
     multivariate::register(m)?;
+    registry::register(m)?;
+    cli::register(m)?;
     Ok(())
 }

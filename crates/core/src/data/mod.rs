@@ -13,6 +13,7 @@ mod dataset;
 mod design;
 mod io;
 mod matrix;
+pub mod packed;
 pub mod profile;
 pub mod table;
 mod value;

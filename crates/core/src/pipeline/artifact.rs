@@ -83,13 +83,6 @@ fn artifact_err(path: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
-fn tag_of(json: &serde_json::Value) -> String {
-    json.get("type")
-        .and_then(|t| t.as_str())
-        .unwrap_or("?")
-        .to_string()
-}
-
 fn safe_tag(tag: &str) -> String {
     tag.chars()
         .map(|c| {
@@ -163,26 +156,28 @@ impl FittedPipeline {
     pub fn to_files(&self) -> Result<(Manifest, BTreeMap<String, Vec<u8>>)> {
         let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         let mut files = BTreeMap::new();
-        let mut write = |relative: String, value: &serde_json::Value| -> Result<String> {
-            let bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::Serialization(e.to_string()))?;
+        // Stage files are compact JSON written straight from the objects, so the
+        // `type` tag comes first and loading never buffers a stage (a large model
+        // parses in one pass).
+        let mut write = |relative: String, bytes: Vec<u8>| -> String {
             files.insert(relative.clone(), sha256_hex(&bytes));
             out.insert(relative.clone(), bytes);
-            Ok(relative)
+            relative
         };
         let mut stages = Vec::with_capacity(self.transforms.len());
         for (i, stage) in self.transforms.iter().enumerate() {
-            let json = serde_json::to_value(stage).map_err(|e| Error::Serialization(e.to_string()))?;
-            let tag = tag_of(&json);
-            let file = write(format!("stages/{i:03}_{}.json", safe_tag(&tag)), &json)?;
+            let bytes = serde_json::to_vec(stage).map_err(|e| Error::Serialization(e.to_string()))?;
+            let tag = stage.typetag_name().to_string();
+            let file = write(format!("stages/{i:03}_{}.json", safe_tag(&tag)), bytes);
             stages.push(StageEntry { tag, file });
         }
         let model = match &self.model {
             Some(model) => {
-                let json = serde_json::to_value(model).map_err(|e| Error::Serialization(e.to_string()))?;
-                let tag = tag_of(&json);
+                let bytes = serde_json::to_vec(model).map_err(|e| Error::Serialization(e.to_string()))?;
+                let tag = model.typetag_name().to_string();
                 Some(StageEntry {
                     tag,
-                    file: write("model.json".into(), &json)?,
+                    file: write("model.json".into(), bytes),
                 })
             }
             None => None,
@@ -240,21 +235,13 @@ impl FittedPipeline {
             .get(MANIFEST)
             .ok_or_else(|| artifact_err(dir, "no manifest.json: not a saved ferrops pipeline"))?;
         let manifest = parse_manifest(dir, manifest_bytes)?;
-        for (relative, expected) in &manifest.files {
+        for relative in manifest.files.keys() {
             safe_join(dir, relative)?;
-            let bytes = files.get(relative).ok_or_else(|| {
-                artifact_err(
+            if !files.contains_key(relative) {
+                return Err(artifact_err(
                     dir,
                     format!("file `{relative}` listed in the manifest is missing"),
-                )
-            })?;
-            let found = sha256_hex(bytes);
-            if !found.eq_ignore_ascii_case(expected) {
-                return Err(Error::Integrity {
-                    file: relative.clone(),
-                    expected: expected.clone(),
-                    found,
-                });
+                ));
             }
         }
         if let Some(extra) = files
@@ -277,17 +264,40 @@ impl FittedPipeline {
                 .get(&entry.file)
                 .ok_or_else(|| artifact_err(dir, format!("stage file `{}` is missing", entry.file)))
         };
-        let mut transforms: Vec<Box<dyn FittedTransform>> = Vec::with_capacity(manifest.stages.len());
-        for entry in &manifest.stages {
-            let stage = serde_json::from_slice(read(entry)?).map_err(|e| unknown_stage(dir, entry, e))?;
-            transforms.push(stage);
-        }
-        let model: Option<Box<dyn Model>> = match &manifest.model {
-            Some(entry) => {
-                Some(serde_json::from_slice(read(entry)?).map_err(|e| unknown_stage(dir, entry, e))?)
+        // Hash every file while the stages parse (parsing untrusted bytes is safe; the
+        // result is used only if every hash matches), so a large model loads at the
+        // speed of the slower of the two rather than their sum.
+        let verify = || -> Result<()> {
+            for (relative, expected) in &manifest.files {
+                let bytes = files.get(relative).map(Vec::as_slice).unwrap_or_default();
+                let found = sha256_hex(bytes);
+                if !found.eq_ignore_ascii_case(expected) {
+                    return Err(Error::Integrity {
+                        file: relative.clone(),
+                        expected: expected.clone(),
+                        found,
+                    });
+                }
             }
-            None => None,
+            Ok(())
         };
+        let parse = || -> Result<Stages> {
+            let mut transforms: Vec<Box<dyn FittedTransform>> = Vec::with_capacity(manifest.stages.len());
+            for entry in &manifest.stages {
+                let stage = serde_json::from_slice(read(entry)?).map_err(|e| unknown_stage(dir, entry, e))?;
+                transforms.push(stage);
+            }
+            let model: Option<Box<dyn Model>> = match &manifest.model {
+                Some(entry) => {
+                    Some(serde_json::from_slice(read(entry)?).map_err(|e| unknown_stage(dir, entry, e))?)
+                }
+                None => None,
+            };
+            Ok((transforms, model))
+        };
+        let (verified, parsed) = rayon::join(verify, parse);
+        verified?;
+        let (transforms, model) = parsed?;
         Ok(FittedPipeline {
             signature: manifest.signature,
             transforms,
@@ -332,6 +342,9 @@ struct OwnedEnvelope {
     format_version: u32,
     pipeline: FittedPipeline,
 }
+
+/// The parsed transforms and model of an artifact.
+type Stages = (Vec<Box<dyn FittedTransform>>, Option<Box<dyn Model>>);
 
 fn parse_manifest(dir: &Path, bytes: &[u8]) -> Result<Manifest> {
     let manifest: Manifest = serde_json::from_slice(bytes)

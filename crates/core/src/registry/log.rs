@@ -52,6 +52,11 @@ pub struct AliasEvent {
     pub reason: String,
     /// When (µs since the epoch, UTC); never earlier than the event before it.
     pub at_micros: i64,
+    /// SHA-256 of the previous entry as stored (`None` for the first): the entries form
+    /// a hash chain, so an entry edited or removed in the middle of the log is refused
+    /// on replay.
+    #[serde(default)]
+    pub prev_sha256: Option<String>,
 }
 
 impl AliasEvent {
@@ -125,6 +130,8 @@ impl AliasState {
 pub(crate) struct LogState {
     pub(crate) events: Vec<AliasEvent>,
     pub(crate) aliases: BTreeMap<String, AliasState>,
+    /// SHA-256 of the last entry's stored bytes.
+    pub(crate) last_sha256: Option<String>,
 }
 
 impl LogState {
@@ -133,8 +140,18 @@ impl LogState {
         self.events.len() as u64 + 1
     }
 
-    /// Apply one event read from storage; events must come in order.
-    pub(crate) fn apply(&mut self, event: AliasEvent) -> Result<()> {
+    /// Apply one event read from (or just written to) storage as `bytes`; events must
+    /// come in order and name the previous entry's hash.
+    pub(crate) fn apply(&mut self, event: AliasEvent, bytes: &[u8]) -> Result<()> {
+        if event.prev_sha256 != self.last_sha256 {
+            return Err(Error::Store {
+                location: format!("alias log entry {}", event.seq),
+                reason: format!(
+                    "it names previous entry hash {:?} but the previous entry hashes to {:?}: the log was edited or an entry removed; restore it from a backup",
+                    event.prev_sha256, self.last_sha256
+                ),
+            });
+        }
         if event.seq != self.next_seq() {
             return Err(Error::Store {
                 location: format!("alias log entry {}", event.seq),
@@ -146,6 +163,7 @@ impl LogState {
         }
         apply_to(&mut self.aliases, &event);
         self.events.push(event);
+        self.last_sha256 = Some(crate::pipeline::artifact::sha256_hex(bytes));
         Ok(())
     }
 

@@ -49,9 +49,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 
+pub use crate::store::ViewVersion;
 pub use log::{AliasAction, AliasEvent, Expected};
 pub use search::{MetricFilter, Search};
-pub use version::{FileEntry, Lineage, ModelMetadata, ModelVersion, TableFingerprint, ViewVersion};
+pub use version::{FileEntry, Lineage, ModelMetadata, ModelVersion, TableFingerprint};
 
 use crate::drift::Profile;
 use crate::error::{Error, Result};
@@ -479,7 +480,7 @@ impl ModelRegistry {
         let mut files = BTreeMap::new();
         for (relative, entry) in &record.files {
             let bytes = self.get_object(name, relative, entry)?;
-            files.insert(relative.clone(), bytes.to_vec());
+            files.insert(relative.clone(), Vec::from(bytes));
         }
         // The manifest is verified here; every other file against the manifest while
         // the pipeline is rebuilt (each byte is hashed once). The record and the
@@ -595,6 +596,19 @@ impl ModelRegistry {
     fn synced(&self, name: &str) -> Result<MutexGuard<'_, HashMap<String, LogState>>> {
         let mut logs = lock(&self.inner.logs);
         let state = logs.entry(name.to_string()).or_default();
+        let fresh = state.events.is_empty();
+        let result = self.read_tail(name, state, fresh);
+        if let Err(e) = result {
+            // Forget the partial replay: the next call replays (and fails) from the start.
+            logs.remove(name);
+            return Err(e);
+        }
+        Ok(logs)
+    }
+
+    /// Apply the log entries after those `state` holds. On a fresh replay, also check
+    /// that no entry exists past the first missing one (an entry removed by hand).
+    fn read_tail(&self, name: &str, state: &mut LogState, fresh: bool) -> Result<()> {
         loop {
             let seq = state.next_seq();
             let path = log_path(name, seq);
@@ -605,7 +619,37 @@ impl ModelRegistry {
                 location: path.clone(),
                 reason: format!("not a readable alias event ({e}); the log was damaged or edited"),
             })?;
-            state.apply(event)?;
+            state.apply(event, &bytes)?;
+        }
+        if fresh {
+            let last = state.next_seq() - 1;
+            let beyond = self
+                .blob()
+                .list_names(&format!("{name}/log"))?
+                .iter()
+                .filter_map(|f| f.strip_suffix(".json").and_then(|n| n.parse::<u64>().ok()))
+                .filter(|&n| n > last)
+                .min();
+            if let Some(n) = beyond {
+                return Err(Error::Store {
+                    location: log_path(name, last + 1),
+                    reason: format!(
+                        "alias log entry {} is missing but entry {n} exists: an entry was removed; restore it from a backup",
+                        last + 1
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// As [`synced`](Self::synced), and an error for a model without versions (an empty
+    /// log is then checked against the versions, so reads of a known model stay one GET).
+    fn synced_known(&self, name: &str) -> Result<MutexGuard<'_, HashMap<String, LogState>>> {
+        check_name("model", name)?;
+        let logs = self.synced(name)?;
+        if logs.get(name).is_none_or(|l| l.events.is_empty()) && self.latest_number(name)?.is_none() {
+            return Err(self.not_registered(name));
         }
         Ok(logs)
     }
@@ -622,12 +666,13 @@ impl ModelRegistry {
             let mut event = make(state)?;
             event.seq = state.next_seq();
             event.at_micros = crate::store::now_micros().max(state.last_micros());
+            event.prev_sha256 = state.last_sha256.clone();
             let bytes = serde_json::to_vec_pretty(&event).map_err(json_err)?;
             if self
                 .blob()
-                .put_if_absent(&log_path(name, event.seq), Bytes::from(bytes))?
+                .put_if_absent(&log_path(name, event.seq), Bytes::from(bytes.clone()))?
             {
-                state.apply(event.clone())?;
+                state.apply(event.clone(), &bytes)?;
                 return Ok(event);
             }
         }
@@ -666,6 +711,7 @@ impl ModelRegistry {
                 actor: self.actor.clone(),
                 reason: reason.to_string(),
                 at_micros: 0,
+                prev_sha256: None,
             })
         })
     }
@@ -702,6 +748,7 @@ impl ModelRegistry {
                 actor: self.actor.clone(),
                 reason: reason.to_string(),
                 at_micros: 0,
+                prev_sha256: None,
             })
         })
     }
@@ -722,6 +769,18 @@ impl ModelRegistry {
         check_name("model", name)?;
         self.append(name, |state| {
             state.check_expected(name, alias, expected)?;
+            if state.alias(alias).and_then(|s| s.current()).is_none() {
+                return Err(Error::NotRegistered {
+                    what: "alias",
+                    name: format!("{name}@{alias}"),
+                    available: state
+                        .aliases
+                        .iter()
+                        .filter(|(_, s)| s.current().is_some())
+                        .map(|(a, _)| a.clone())
+                        .collect(),
+                });
+            }
             Ok(AliasEvent {
                 seq: 0,
                 alias: alias.to_string(),
@@ -732,6 +791,7 @@ impl ModelRegistry {
                 actor: self.actor.clone(),
                 reason: reason.to_string(),
                 at_micros: 0,
+                prev_sha256: None,
             })
         })
     }
@@ -741,8 +801,8 @@ impl ModelRegistry {
     /// # Errors
     /// [`Error::Store`] if the log cannot be read.
     pub fn alias(&self, name: &str, alias: &str) -> Result<Option<u64>> {
-        check_name("model", name)?;
-        let logs = self.synced(name)?;
+        check_alias(alias)?;
+        let logs = self.synced_known(name)?;
         Ok(logs
             .get(name)
             .and_then(|l| l.alias(alias))
@@ -755,7 +815,7 @@ impl ModelRegistry {
     /// [`Error::Store`] if the log cannot be read.
     pub fn aliases(&self, name: &str) -> Result<BTreeMap<String, u64>> {
         check_name("model", name)?;
-        let logs = self.synced(name)?;
+        let logs = self.synced_known(name)?;
         Ok(logs
             .get(name)
             .map(|l| {
@@ -773,7 +833,7 @@ impl ModelRegistry {
     /// [`Error::Store`] if the log cannot be read.
     pub fn history(&self, name: &str, alias: Option<&str>) -> Result<Vec<AliasEvent>> {
         check_name("model", name)?;
-        let logs = self.synced(name)?;
+        let logs = self.synced_known(name)?;
         Ok(logs
             .get(name)
             .map(|l| {
@@ -792,8 +852,8 @@ impl ModelRegistry {
     /// # Errors
     /// [`Error::Store`] if the log cannot be read.
     pub fn alias_at(&self, name: &str, alias: &str, at_micros: i64) -> Result<Option<u64>> {
-        check_name("model", name)?;
-        let logs = self.synced(name)?;
+        check_alias(alias)?;
+        let logs = self.synced_known(name)?;
         Ok(logs.get(name).and_then(|l| l.target_at(alias, at_micros)))
     }
 

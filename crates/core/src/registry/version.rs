@@ -10,7 +10,7 @@ use crate::drift::Profile;
 use crate::error::{Error, Result};
 use crate::pipeline::artifact::sha256_hex;
 use crate::pipeline::{Signature, TargetInfo};
-use crate::store::FeatureStore;
+use crate::store::{FeatureStore, TrainingSet, ViewVersion};
 
 /// The record format this version writes.
 pub(crate) const RECORD_FORMAT: &str = "ferrops.model_version";
@@ -25,15 +25,6 @@ pub struct FileEntry {
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
-}
-
-/// A feature view and the Delta table version a model was trained on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ViewVersion {
-    /// The feature view.
-    pub view: String,
-    /// Its offline table's Delta version at training time.
-    pub version: u64,
 }
 
 /// A fingerprint of a training table: SHA-256 of its Arrow IPC stream encoding, with
@@ -98,6 +89,19 @@ impl Lineage {
         Ok(Lineage {
             feature_views,
             training_table: None,
+        })
+    }
+
+    /// The lineage of a point-in-time training set
+    /// ([`FeatureStore::historical_features_with`]): its views and their versions, and
+    /// the table's fingerprint.
+    ///
+    /// # Errors
+    /// [`Error::Arrow`] if the table cannot be encoded.
+    pub fn from_training_set(set: &TrainingSet) -> Result<Lineage> {
+        Ok(Lineage {
+            feature_views: set.lineage.clone(),
+            training_table: Some(TableFingerprint::of(&set.table)?),
         })
     }
 

@@ -1409,18 +1409,25 @@ pub struct TreeNodes {
     /// The number of features the tree was fitted on.
     pub n_features: usize,
     /// Split feature per node.
+    #[serde(with = "crate::data::packed::usizes")]
     pub feature: Vec<usize>,
     /// Split threshold per node.
+    #[serde(with = "crate::data::packed::f64s")]
     pub threshold: Vec<f64>,
     /// Left child per node.
+    #[serde(with = "crate::data::packed::usizes")]
     pub left: Vec<usize>,
     /// Right child per node.
+    #[serde(with = "crate::data::packed::usizes")]
     pub right: Vec<usize>,
     /// Impurity of the training rows at each node.
+    #[serde(with = "crate::data::packed::f64s")]
     pub impurity: Vec<f64>,
     /// Training rows (of positive weight) at each node.
+    #[serde(with = "crate::data::packed::usizes")]
     pub n_samples: Vec<usize>,
     /// Total training weight at each node.
+    #[serde(with = "crate::data::packed::f64s")]
     pub weight: Vec<f64>,
 }
 
@@ -1568,12 +1575,14 @@ pub struct TreeClassifier {
     /// The tree.
     pub nodes: TreeNodes,
     /// `(nodes, classes)`: class probabilities at each node; each row sums to 1.
+    #[serde(with = "crate::data::packed::array2")]
     pub proba: Array2<f64>,
 }
 
 #[derive(Deserialize)]
 struct TreeClassifierData {
     nodes: TreeNodes,
+    #[serde(with = "crate::data::packed::array2")]
     proba: Array2<f64>,
 }
 
@@ -1683,12 +1692,14 @@ pub struct TreeRegressor {
     /// The tree.
     pub nodes: TreeNodes,
     /// Weighted mean of the training targets at each node.
+    #[serde(with = "crate::data::packed::f64s")]
     pub value: Vec<f64>,
 }
 
 #[derive(Deserialize)]
 struct TreeRegressorData {
     nodes: TreeNodes,
+    #[serde(with = "crate::data::packed::f64s")]
     value: Vec<f64>,
 }
 

@@ -1,0 +1,419 @@
+//! The retraining loop over a simulated stream: bootstrap, a concept shift that the
+//! loop detects (drift and decay), retrains on, gates, canaries and promotes; then a
+//! candidate validated on stale data that passes the offline gate but loses live, and
+//! is rolled back automatically. Also the feature-store training source (labels up to
+//! now, features point-in-time) and step-by-step driving.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray};
+use arrow::compute::filter_record_batch;
+use arrow::record_batch::RecordBatch;
+use common::Rng;
+use ferrops::lifecycle::{
+    DecisionKind, FnSource, Lifecycle, LifecyclePolicy, State, StoreSource, TrainingData, TrainingSource,
+};
+use ferrops::prelude::*;
+use ferrops::registry::{AliasAction, Lineage, ModelRegistry};
+use ferrops::serve::{PolicyMetric, RollbackPolicy};
+use ferrops::store::{Entity, Feature, FeatureStore, FeatureView, ValueType, WriteMode};
+use ferrops::validate::gate::{Gate, Threshold};
+
+const DAY: i64 = 86_400_000_000;
+const T0: i64 = 1_767_225_600_000_000; // 2026-01-01T00:00:00Z
+
+/// `days` days of `per_day` rows: `t` (µs), `key`, `x1`, `x2`, `label` (yes/no).
+/// Before `shift_day`: label = x1 + x2 > 0; from it on x1 moves by +1.5 and the
+/// concept changes: label = x1 - x2 > 1.5.
+fn stream(days: i64, per_day: usize, shift_day: i64, seed: u64) -> RecordBatch {
+    let mut rng = Rng::new(seed);
+    let (mut t, mut key, mut x1, mut x2, mut label) = (vec![], vec![], vec![], vec![], vec![]);
+    for day in 0..days {
+        for i in 0..per_day {
+            let shifted = day >= shift_day;
+            let a = rng.normal() + if shifted { 1.5 } else { 0.0 };
+            let b = rng.normal();
+            let noise = 0.3 * rng.normal();
+            let yes = if shifted {
+                a - b + noise > 1.5
+            } else {
+                a + b + noise > 0.0
+            };
+            t.push(T0 + day * DAY + (i as i64) * (DAY / per_day as i64));
+            key.push(format!("user{}", rng.next_u64() % 997));
+            x1.push(a);
+            x2.push(b);
+            label.push(if yes { "yes" } else { "no" });
+        }
+    }
+    RecordBatch::try_from_iter([
+        (
+            "t",
+            Arc::new(TimestampMicrosecondArray::from(t).with_timezone("UTC")) as ArrayRef,
+        ),
+        ("key", Arc::new(StringArray::from(key)) as ArrayRef),
+        ("x1", Arc::new(Float64Array::from(x1)) as ArrayRef),
+        ("x2", Arc::new(Float64Array::from(x2)) as ArrayRef),
+        ("label", Arc::new(StringArray::from(label)) as ArrayRef),
+    ])
+    .unwrap()
+}
+
+fn rows_between(table: &RecordBatch, from: i64, until: i64) -> RecordBatch {
+    let t = table
+        .column(0)
+        .as_any()
+        .downcast_ref::<TimestampMicrosecondArray>()
+        .unwrap();
+    let mask = t
+        .iter()
+        .map(|v| Some(v.is_some_and(|v| v > from && v <= until)))
+        .collect();
+    filter_record_batch(table, &mask).unwrap()
+}
+
+/// Train on the labelled rows of the last `days` days up to now.
+fn window_source(history: RecordBatch, days: i64) -> Box<dyn TrainingSource> {
+    Box::new(FnSource(move |until: i64| {
+        let table = rows_between(&history, until - days * DAY, until);
+        Ok(TrainingData {
+            lineage: Lineage {
+                training_table: Some(ferrops::registry::TableFingerprint::of(&table)?),
+                ..Lineage::default()
+            },
+            table,
+            time_column: Some("t".into()),
+            drop_columns: vec!["t".into(), "key".into()],
+        })
+    }))
+}
+
+fn policy() -> LifecyclePolicy {
+    LifecyclePolicy {
+        canary_fraction: 0.3,
+        rollback: RollbackPolicy::new()
+            .min_requests(100)
+            .max_metric_drop(PolicyMetric::Accuracy, 0.05, 100)
+            .promote_after(150),
+        ..LifecyclePolicy::default()
+    }
+}
+
+fn gate() -> Gate {
+    Gate::new([Threshold::new("accuracy").lower(0.6).change_absolute(-0.01)]).unwrap()
+}
+
+fn pipeline() -> Pipeline {
+    Pipeline::new().train(LogisticRegression::default())
+}
+
+#[test]
+fn the_loop_retrains_on_a_concept_shift_and_rolls_a_bad_candidate_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = ModelRegistry::open(dir.path().to_str().unwrap())
+        .unwrap()
+        .with_actor("loop");
+    let history = stream(20, 400, 10, 1);
+    let mut lifecycle = Lifecycle::new(
+        registry.clone(),
+        "churn",
+        pipeline(),
+        "label",
+        window_source(history.clone(), 4),
+        gate(),
+        policy(),
+    )
+    .unwrap();
+    assert_eq!(lifecycle.state(), &State::Empty);
+
+    // Days 0..5 are history: the first step trains on them. Days 5..16 stream in.
+    let live = rows_between(&history, T0 + 5 * DAY - 1, T0 + 16 * DAY - 1);
+    let first = lifecycle.step(T0 + 5 * DAY - 1, None).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].kind, DecisionKind::Promoted);
+    assert_eq!(lifecycle.state(), &State::Stable { champion: 1 });
+    let v1 = registry.version("churn", 1).unwrap();
+    assert!(v1.metrics["accuracy"] > 0.85, "{:?}", v1.metrics);
+    assert!(v1.lineage.training_table.is_some() && v1.profile.is_some());
+
+    let timeline = lifecycle.simulate(&live, "t", Some("key"), DAY).unwrap().clone();
+    println!("{timeline}");
+    let kinds: Vec<DecisionKind> = timeline.events().map(|d| d.kind).collect();
+    // Before the shift (days 5..10): stable, no false alarm.
+    let before_shift = timeline
+        .decisions
+        .iter()
+        .filter(|d| d.at_micros <= T0 + 10 * DAY)
+        .collect::<Vec<_>>();
+    assert!(
+        before_shift
+            .iter()
+            .skip(1)
+            .all(|d| d.kind == DecisionKind::Stable),
+        "{before_shift:#?}"
+    );
+    // After it: drift and decay found, a retrained candidate canaried and promoted.
+    assert!(kinds.contains(&DecisionKind::DriftDetected), "{kinds:?}");
+    assert!(kinds.contains(&DecisionKind::DecayDetected), "{kinds:?}");
+    let started = timeline
+        .of_kind(DecisionKind::CanaryStarted)
+        .next()
+        .expect("a canary")
+        .clone();
+    assert!(started.reason.contains("passed the gate"), "{}", started.reason);
+    let promoted = timeline
+        .of_kind(DecisionKind::Promoted)
+        .nth(1)
+        .expect("the retrained model is promoted")
+        .clone();
+    let new_champion = promoted.version.unwrap();
+    assert_eq!(registry.alias("churn", "champion").unwrap(), Some(new_champion));
+    assert_eq!(
+        lifecycle.state(),
+        &State::Stable {
+            champion: new_champion
+        }
+    );
+    let new = registry.version("churn", new_champion).unwrap();
+    assert!(new.metrics["accuracy"] > 0.85, "{:?}", new.metrics);
+
+    // A candidate fitted on the old concept, validated on old data: it passes the
+    // offline gate against the champion on that holdout, then loses live.
+    let old = rows_between(&history, T0 - 1, T0 + 5 * DAY);
+    let old = old.project(&[2, 3, 4]).unwrap();
+    let stale = pipeline().fit(&old.slice(0, 1600), "label").unwrap();
+    let proposed = lifecycle
+        .propose(
+            T0 + 16 * DAY,
+            stale,
+            &old.slice(1600, 400),
+            "hotfix from the notebook",
+        )
+        .unwrap();
+    assert_eq!(
+        proposed.last().unwrap().kind,
+        DecisionKind::CanaryStarted,
+        "{proposed:#?}"
+    );
+    let bad = proposed.last().unwrap().version.unwrap();
+    assert_eq!(registry.alias("churn", "challenger").unwrap(), Some(bad));
+    let later = rows_between(&history, T0 + 16 * DAY - 1, T0 + 20 * DAY);
+    let timeline = lifecycle.simulate(&later, "t", Some("key"), DAY).unwrap().clone();
+    let rolled = timeline
+        .of_kind(DecisionKind::RolledBack)
+        .last()
+        .expect("rolled back")
+        .clone();
+    assert_eq!(rolled.version, Some(bad));
+    assert!(rolled.reason.contains("accuracy"), "{}", rolled.reason);
+    assert_eq!(
+        lifecycle.state(),
+        &State::Stable {
+            champion: new_champion
+        }
+    );
+    assert_eq!(registry.alias("churn", "champion").unwrap(), Some(new_champion));
+    assert_eq!(registry.alias("churn", "challenger").unwrap(), None);
+    // The registry's log carries the why.
+    let trail = registry.history("churn", Some("challenger")).unwrap();
+    let last = trail.last().unwrap();
+    assert_eq!(last.action, AliasAction::Delete);
+    assert!(last.reason.contains("canary rolled back"), "{}", last.reason);
+    let champion_trail = registry.history("churn", Some("champion")).unwrap();
+    assert!(champion_trail.last().unwrap().reason.contains("canary promoted"));
+    assert_eq!(champion_trail.last().unwrap().actor, "loop");
+    // Reports.
+    let html = timeline.to_html();
+    assert!(html.contains("rolled back") && html.contains("promoted"));
+    let json: serde_json::Value = serde_json::from_str(&timeline.to_json().unwrap()).unwrap();
+    assert!(json["decisions"].as_array().unwrap().len() >= 10);
+
+    // Manual rollback of the champion goes back to v1 (alias and router).
+    let d = lifecycle.rollback_champion(T0 + 21 * DAY, "incident 42").unwrap();
+    assert_eq!(d.version, Some(1));
+    assert_eq!(registry.alias("churn", "champion").unwrap(), Some(1));
+    assert_eq!(lifecycle.router().unwrap().status().champion.version, 1);
+}
+
+#[test]
+fn a_restarted_loop_resumes_from_the_registry_and_stays_quiet_without_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = ModelRegistry::open(dir.path().to_str().unwrap()).unwrap();
+    let history = stream(8, 300, 100, 2);
+    let make = || {
+        Lifecycle::new(
+            registry.clone(),
+            "m",
+            pipeline(),
+            "label",
+            window_source(history.clone(), 4),
+            gate(),
+            policy(),
+        )
+        .unwrap()
+    };
+    let mut first = make();
+    first.step(T0 + 4 * DAY, None).unwrap();
+    drop(first);
+    // A new process (a cron job) picks the champion up from the registry.
+    let mut again = make();
+    assert_eq!(again.state(), &State::Stable { champion: 1 });
+    for day in 4..8 {
+        let window = rows_between(&history, T0 + day * DAY, T0 + (day + 1) * DAY)
+            .project(&[1, 2, 3, 4])
+            .unwrap();
+        let decisions = again.step(T0 + (day + 1) * DAY, Some(&window)).unwrap();
+        assert_eq!(decisions.len(), 1);
+        assert_eq!(decisions[0].kind, DecisionKind::Stable, "{decisions:?}");
+    }
+    assert_eq!(registry.versions("m").unwrap().len(), 1);
+}
+
+#[test]
+fn errors_are_specific_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = ModelRegistry::open(dir.path().to_str().unwrap()).unwrap();
+    let history = stream(2, 50, 100, 3);
+    let bad_policy = LifecyclePolicy {
+        canary_fraction: 1.5,
+        ..LifecyclePolicy::default()
+    };
+    let e = Lifecycle::new(
+        registry.clone(),
+        "m",
+        pipeline(),
+        "label",
+        window_source(history.clone(), 4),
+        gate(),
+        bad_policy,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::InvalidParameter { .. }), "{e}");
+    let mut lifecycle = Lifecycle::new(
+        registry.clone(),
+        "m",
+        pipeline(),
+        "label",
+        window_source(history.clone(), 4),
+        gate(),
+        policy(),
+    )
+    .unwrap();
+    // Nothing to train on before the data starts: an error, logged, nothing registered.
+    let e = lifecycle.step(T0 - DAY, None).unwrap_err();
+    assert!(matches!(e, Error::EmptyInput { .. }), "{e}");
+    assert_eq!(
+        lifecycle.timeline().decisions.last().unwrap().kind,
+        DecisionKind::Error
+    );
+    assert!(registry.models().unwrap().is_empty());
+    assert_eq!(lifecycle.state(), &State::Empty);
+    // A proposal needs a champion.
+    let fitted = pipeline()
+        .fit(&history.project(&[2, 3, 4]).unwrap(), "label")
+        .unwrap();
+    assert!(lifecycle.propose(T0, fitted, &history, "x").is_err());
+    // Simulation needs a time column.
+    let e = lifecycle.simulate(&history, "nope", None, DAY).unwrap_err();
+    assert!(matches!(e, Error::ColumnNotFound { .. }), "{e}");
+}
+
+#[test]
+fn the_store_source_joins_labels_up_to_now_with_features_as_of_each_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FeatureStore::open(dir.path().to_str().unwrap()).unwrap();
+    store
+        .register_entity(&Entity::new("user", "user_id", ValueType::Int64))
+        .unwrap();
+    store
+        .register_feature_view(&FeatureView::new(
+            "activity",
+            ["user"],
+            "ts",
+            vec![Feature::new("spend", ValueType::Float64)],
+        ))
+        .unwrap();
+    store
+        .register_feature_view(&FeatureView::new(
+            "outcomes",
+            ["user"],
+            "ts",
+            vec![Feature::new("churned", ValueType::String)],
+        ))
+        .unwrap();
+    let ts = |d: i64| T0 + d * DAY;
+    let batch = |cols: Vec<(&str, ArrayRef)>| RecordBatch::try_from_iter(cols).unwrap();
+    // spend for user 1: 10 on day 0, 99 on day 3; user 2: 5 on day 0.
+    store
+        .write(
+            "activity",
+            &batch(vec![
+                ("user_id", Arc::new(Int64Array::from(vec![1, 1, 2]))),
+                (
+                    "ts",
+                    Arc::new(TimestampMicrosecondArray::from(vec![ts(0), ts(3), ts(0)]).with_timezone("UTC")),
+                ),
+                ("spend", Arc::new(Float64Array::from(vec![10.0, 99.0, 5.0]))),
+            ]),
+            WriteMode::Append,
+        )
+        .unwrap();
+    // labels: user 1 on day 2 and day 4, user 2 on day 5.
+    store
+        .write(
+            "outcomes",
+            &batch(vec![
+                ("user_id", Arc::new(Int64Array::from(vec![1, 1, 2]))),
+                (
+                    "ts",
+                    Arc::new(TimestampMicrosecondArray::from(vec![ts(2), ts(4), ts(5)]).with_timezone("UTC")),
+                ),
+                ("churned", Arc::new(StringArray::from(vec!["no", "yes", "no"]))),
+            ]),
+            WriteMode::Append,
+        )
+        .unwrap();
+    let source = StoreSource::new(store, "outcomes", &["activity:spend"]);
+    let data = source.training_set(ts(4)).unwrap();
+    // A one-day window keeps only the day-4 label.
+    let windowed = StoreSource::new(
+        FeatureStore::open(dir.path().to_str().unwrap()).unwrap(),
+        "outcomes",
+        &["activity:spend"],
+    )
+    .window(DAY)
+    .unwrap();
+    assert_eq!(windowed.training_set(ts(4)).unwrap().table.num_rows(), 1);
+    assert!(StoreSource::new(
+        FeatureStore::open(dir.path().to_str().unwrap()).unwrap(),
+        "outcomes",
+        &["activity:spend"]
+    )
+    .window(0)
+    .is_err());
+    assert_eq!(data.table.num_rows(), 2, "the day-5 label is not known yet");
+    let spend = data
+        .table
+        .column_by_name("spend")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .unwrap();
+    // Day-2 label sees day-0 spend (10), not the later 99; day-4 label sees 99.
+    let mut got: Vec<f64> = spend.iter().map(Option::unwrap).collect();
+    got.sort_by(f64::total_cmp);
+    assert_eq!(got, vec![10.0, 99.0]);
+    assert!(data.drop_columns.contains(&"user_id".to_string()));
+    assert_eq!(data.time_column.as_deref(), Some("event_timestamp"));
+    let views: Vec<&str> = data
+        .lineage
+        .feature_views
+        .iter()
+        .map(|v| v.view.as_str())
+        .collect();
+    assert_eq!(views, vec!["outcomes", "activity"]);
+    assert!(data.lineage.training_table.is_some());
+}
