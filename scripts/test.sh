@@ -22,7 +22,8 @@ fi
 python -m pip install -q --upgrade pip
 python -m pip install -q "maturin>=1.7,<2" "pytest>=7" "hypothesis>=6" "scikit-learn>=1.3" "pandas>=2" \
   "polars>=1" "pyarrow>=14" "numpy>=1.24" "mypy>=1.8" "ruff>=0.5" "tqdm>=4" "deltalake>=1.1" "duckdb>=1" "moto[server]>=5" \
-  "scipy>=1.17" "river>=0.26" "fairlearn>=0.15"
+  "scipy>=1.17" "river>=0.26" "fairlearn>=0.15" \
+  "prometheus-client>=0.20" "nbclient>=0.10" "ipykernel>=6"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -6,7 +6,7 @@ learned attributes end in ``_``, ``get_params``/``set_params``, ``transform``,
 pandas, polars, pyarrow (through the Arrow PyCapsule interface) and numpy input.
 """
 
-from . import drift, gates, metrics, model_selection, registry, store, validation
+from . import drift, gates, lifecycle, metrics, model_selection, registry, serve, store, validation
 from ._core import (
     ConflictError,
     DataError,
@@ -24,6 +24,7 @@ from ._core import (
 )
 from ._kmeans import KMeans
 from .gates import GateReport, ModelGate, ModelMetrics, Threshold, evaluate, threshold
+from .lifecycle import Lifecycle, LifecyclePolicy, StoreSource
 from .model_selection import GridSearch, RandomSearch, cross_validate
 from .pipeline import Pipeline, Trainer, load
 from .preprocess import (
@@ -42,6 +43,7 @@ from .preprocess import (
     col,
 )
 from .registry import ModelRegistry
+from .serve import RollbackPolicy, Router
 from .store import Entity, Feature, FeatureStore, FeatureView
 from .trainers import (
     DecisionTreeClassifier,
@@ -98,6 +100,9 @@ __all__ = [
     "FeatureStore",
     "ModelRegistry",
     "registry",
+    "serve",
+    "Router",
+    "RollbackPolicy",
     "FeatureView",
     "store",
     "KBinsDiscretizer",
@@ -143,6 +148,10 @@ __all__ = [
     "drift",
     "gates",
     "threshold",
+    "Lifecycle",
+    "LifecyclePolicy",
+    "StoreSource",
+    "lifecycle",
     "model_selection",
     "read_csv",
     "read_parquet",

@@ -23,6 +23,7 @@ The trees follow scikit-learn's ``DecisionTreeClassifier`` / ``DecisionTreeRegre
 
 from __future__ import annotations
 
+import base64
 import json
 import numbers
 from typing import Any
@@ -88,6 +89,21 @@ def _tree_params(est: Any) -> dict[str, Any]:
     }
 
 
+_PACKED = {"f64le:": "<f8", "u32le:": "<u4", "u64le:": "<u8"}
+
+
+def _unpack(value: Any, dtype: Any) -> np.ndarray:
+    """A node array from the model JSON: a packed ``"f64le:<base64>"`` (or ``u32le``,
+    ``u64le``) string, as ferrops writes tree arrays, or a plain JSON list."""
+    if isinstance(value, str):
+        for prefix, layout in _PACKED.items():
+            if value.startswith(prefix):
+                raw = np.frombuffer(base64.b64decode(value[len(prefix) :]), dtype=layout)
+                return raw.astype(dtype)
+        raise _core.DataError(f"unknown packed array format: {value[:12]!r}")
+    return np.asarray(value, dtype=dtype)
+
+
 class TreeArrays:
     """The node arrays of a fitted tree, shaped as scikit-learn's ``tree_``.
 
@@ -100,22 +116,23 @@ class TreeArrays:
 
     def __init__(self, model: dict[str, Any]) -> None:
         nodes = model["nodes"]
-        left = np.asarray(nodes["left"], dtype=np.intp)
-        right = np.asarray(nodes["right"], dtype=np.intp)
+        left = _unpack(nodes["left"], np.intp)
+        right = _unpack(nodes["right"], np.intp)
         leaf = left == 0
         self.node_count = int(left.shape[0])
         self.children_left = np.where(leaf, -1, left)
         self.children_right = np.where(leaf, -1, right)
-        self.feature = np.where(leaf, -2, np.asarray(nodes["feature"], dtype=np.intp))
-        self.threshold = np.where(leaf, -2.0, np.asarray(nodes["threshold"], dtype=np.float64))
-        self.impurity = np.asarray(nodes["impurity"], dtype=np.float64)
-        self.n_node_samples = np.asarray(nodes["n_samples"], dtype=np.intp)
-        self.weighted_n_node_samples = np.asarray(nodes["weight"], dtype=np.float64)
+        self.feature = np.where(leaf, -2, _unpack(nodes["feature"], np.intp))
+        self.threshold = np.where(leaf, -2.0, _unpack(nodes["threshold"], np.float64))
+        self.impurity = _unpack(nodes["impurity"], np.float64)
+        self.n_node_samples = _unpack(nodes["n_samples"], np.intp)
+        self.weighted_n_node_samples = _unpack(nodes["weight"], np.float64)
         if "proba" in model:
-            rows, cols = model["proba"]["dim"]
-            self.value = np.asarray(model["proba"]["data"], dtype=np.float64).reshape(rows, 1, cols)
+            proba = model["proba"]
+            rows, cols = proba.get("shape") or proba["dim"]
+            self.value = _unpack(proba["data"], np.float64).reshape(rows, 1, cols)
         else:
-            self.value = np.asarray(model["value"], dtype=np.float64).reshape(-1, 1, 1)
+            self.value = _unpack(model["value"], np.float64).reshape(-1, 1, 1)
         depth = np.zeros(self.node_count, dtype=np.intp)
         for i in range(self.node_count):  # children come after their parent
             if not leaf[i]:

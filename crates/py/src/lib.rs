@@ -12,10 +12,12 @@ mod drift;
 mod drift_stream;
 mod errors;
 mod gate;
+mod lifecycle;
 mod metrics;
 mod monitor;
 mod multivariate;
 mod registry;
+mod serve;
 mod split;
 mod store;
 mod validation;
@@ -646,6 +648,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     monitor::register(m)?;
     multivariate::register(m)?;
     registry::register(m)?;
+    serve::register(m)?;
+    lifecycle::register(m)?;
     cli::register(m)?;
     Ok(())
 }

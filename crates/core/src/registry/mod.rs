@@ -610,18 +610,21 @@ impl ModelRegistry {
     /// that no entry exists past the first missing one (an entry removed by hand).
     fn read_tail(&self, name: &str, state: &mut LogState, fresh: bool) -> Result<()> {
         loop {
-            let seq = state.next_seq();
-            let path = log_path(name, seq);
-            let Some(bytes) = self.blob().get(&path)? else {
-                break;
-            };
-            let event: AliasEvent = serde_json::from_slice(&bytes).map_err(|e| Error::Store {
-                location: path.clone(),
-                reason: format!("not a readable alias event ({e}); the log was damaged or edited"),
-            })?;
-            state.apply(event, &bytes)?;
-        }
-        if fresh {
+            loop {
+                let seq = state.next_seq();
+                let path = log_path(name, seq);
+                let Some(bytes) = self.blob().get(&path)? else {
+                    break;
+                };
+                let event: AliasEvent = serde_json::from_slice(&bytes).map_err(|e| Error::Store {
+                    location: path.clone(),
+                    reason: format!("not a readable alias event ({e}); the log was damaged or edited"),
+                })?;
+                state.apply(event, &bytes)?;
+            }
+            if !fresh {
+                return Ok(());
+            }
             let last = state.next_seq() - 1;
             let beyond = self
                 .blob()
@@ -630,17 +633,21 @@ impl ModelRegistry {
                 .filter_map(|f| f.strip_suffix(".json").and_then(|n| n.parse::<u64>().ok()))
                 .filter(|&n| n > last)
                 .min();
-            if let Some(n) = beyond {
-                return Err(Error::Store {
-                    location: log_path(name, last + 1),
-                    reason: format!(
-                        "alias log entry {} is missing but entry {n} exists: an entry was removed; restore it from a backup",
-                        last + 1
-                    ),
-                });
+            match beyond {
+                None => return Ok(()),
+                // Another process appended after our last read: read on.
+                Some(n) if n == last + 1 => continue,
+                Some(n) => {
+                    return Err(Error::Store {
+                        location: log_path(name, last + 1),
+                        reason: format!(
+                            "alias log entry {} is missing but entry {n} exists: an entry was removed; restore it from a backup",
+                            last + 1
+                        ),
+                    })
+                }
             }
         }
-        Ok(())
     }
 
     /// As [`synced`](Self::synced), and an error for a model without versions (an empty
