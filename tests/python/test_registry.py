@@ -651,55 +651,8 @@ def test_a_killed_registration_leaves_no_half_version(tmp_path, artifact, fitted
 # ---------------------------------------------------------------- object storage (moto's S3 server)
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    """moto's S3 server on a free local port, with the ``AWS_*`` environment pointing at it
-    (inherited by child processes)."""
-    pytest.importorskip("boto3")
-    pytest.importorskip("moto")
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        server.kill()
-        pytest.fail("moto server did not start")
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ALLOW_HTTP": "true",
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield endpoint
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        server.kill()
-        server.wait()
-
-
 def test_registry_on_s3(s3_endpoint, fitted, artifact, tmp_path):
+    pytest.importorskip("boto3")
     import uuid
 
     import boto3
