@@ -158,3 +158,17 @@ def _is_array(X: Any) -> bool:
     import numpy as np
 
     return isinstance(X, np.ndarray) or isinstance(X, list)
+
+
+def core_fitted(pipeline: Any, purpose: str) -> Any:
+    """The ``_core.FittedPipeline`` behind a fitted Pipeline or trainer (or one given
+    directly); ``NotFittedError`` naming ``purpose`` (what needs it) otherwise."""
+    if isinstance(pipeline, _core.FittedPipeline):
+        return pipeline
+    for attr in ("fitted_", "pipeline_"):
+        inner = getattr(pipeline, attr, None)
+        if inner is not None:
+            return core_fitted(inner, purpose)
+    raise _core.NotFittedError(
+        f"{purpose} needs a fitted ferrops Pipeline or trainer, got {type(pipeline).__name__}: call fit first"
+    )

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
+from ._base import core_fitted
 from ._core import DataError, InvalidParameterError
 from ._io import to_arrow, with_target
 
@@ -289,19 +290,6 @@ def _permutations(n_rows: int, n_repeats: int, random_state: Any) -> np.ndarray:
     return out
 
 
-def _fitted(pipeline: Any) -> Any:
-    if isinstance(pipeline, _core.FittedPipeline):
-        return pipeline
-    for attr in ("fitted_", "pipeline_"):
-        inner = getattr(pipeline, attr, None)
-        if inner is not None:
-            return _fitted(inner)
-    raise _core.NotFittedError(
-        f"permutation_importance needs a fitted ferrops Pipeline or trainer, got {type(pipeline).__name__}: "
-        "call fit first"
-    )
-
-
 def permutation_importance(
     pipeline: Any,
     X: Any,
@@ -372,7 +360,7 @@ def permutation_importance(
     >>> result.feature_names, bool(result.importances_mean[0] > 1.0)
     (['a', 'b'], True)
     """
-    fitted = _fitted(pipeline)
+    fitted = core_fitted(pipeline, "permutation_importance")
     if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or n_repeats < 1:
         raise InvalidParameterError(f"n_repeats={n_repeats!r}: must be an integer >= 1")
     names = [name for name, _ in fitted.signature]

@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import _core
+from ._base import core_fitted
 from ._core import InvalidParameterError
 from ._io import to_arrow, with_target
 
@@ -473,18 +474,6 @@ class ModelMetrics:
         return f"ModelMetrics(overall: {shown}; {len(self.slices)} slice(s))"
 
 
-def _fitted(pipeline: Any) -> Any:
-    if isinstance(pipeline, _core.FittedPipeline):
-        return pipeline
-    for attr in ("fitted_", "pipeline_"):
-        inner = getattr(pipeline, attr, None)
-        if inner is not None:
-            return _fitted(inner)
-    raise _core.NotFittedError(
-        f"cannot evaluate {type(pipeline).__name__}: pass a fitted ferrops.Pipeline (or trainer); call fit first"
-    )
-
-
 def evaluate(
     pipeline: Any,
     X: Any,
@@ -524,7 +513,7 @@ def evaluate(
     -------
     ModelMetrics
     """
-    fitted = _fitted(pipeline)
+    fitted = core_fitted(pipeline, "evaluate")
     if isinstance(metrics, str):
         metrics = [metrics]
     if isinstance(slice_by, str):

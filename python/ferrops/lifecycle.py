@@ -37,11 +37,12 @@ from typing import Any
 import pyarrow as pa
 
 from . import _core
+from ._base import core_fitted
 from ._core import InvalidParameterError
 from ._io import to_arrow
 from .gates import ModelGate
 from .pipeline import Pipeline, Trainer
-from .registry import ModelRegistry, _datetime, _fitted, _micros
+from .registry import ModelRegistry, _datetime, _micros
 
 __all__ = [
     "CHALLENGER",
@@ -759,7 +760,9 @@ class Lifecycle:
         list of Decision
             ``gate_failed`` (nothing registered) or ``canary_started``.
         """
-        return _decisions(self._inner.propose(_micros(now), _fitted(pipeline), to_arrow(holdout), reason))
+        return _decisions(
+            self._inner.propose(_micros(now), core_fitted(pipeline, "propose"), to_arrow(holdout), reason)
+        )
 
     def rollback_champion(self, now: Any, reason: str) -> Decision:
         """Roll the champion back to its previous version now (alias and router), e.g.

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from ._base import core_fitted
 from ._io import to_arrow
 from .drift import Profile
 from .pipeline import Pipeline
@@ -145,19 +146,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (_dt.datetime, _dt.date)):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def _fitted(pipeline: Any) -> Any:
-    """The ``_core.FittedPipeline`` behind a fitted Pipeline (or trainer)."""
-    if isinstance(pipeline, _core.FittedPipeline):
-        return pipeline
-    for attr in ("fitted_", "pipeline_"):
-        inner = getattr(pipeline, attr, None)
-        if inner is not None:
-            return _fitted(inner)
-    raise _core.NotFittedError(
-        f"register needs a fitted ferrops Pipeline, got {type(pipeline).__name__}: call fit first"
-    )
 
 
 class ModelVersion:
@@ -459,7 +447,7 @@ class ModelRegistry:
         ferrops.StoreError
             Storage failed, or an unknown feature view.
         """
-        fitted = _fitted(pipeline)
+        fitted = core_fitted(pipeline, "register")
         metric_map: dict[str, float] = {}
         for k, v in dict(metrics or {}).items():
             try:

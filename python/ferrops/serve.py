@@ -35,8 +35,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
+from ._base import core_fitted
 from ._io import array_output, to_arrow
-from .registry import _fitted
 
 __all__ = [
     "AbComparison",
@@ -98,12 +98,7 @@ def _served(model: Any, what: str) -> tuple[Any, str, int]:
         raise _core.InvalidParameterError(f"{what}: the model name must be a non-empty str, got {name!r}")
     if not _is_int(version) or version < 0:
         raise _core.InvalidParameterError(f"{what}: the version must be an integer >= 0, got {version!r}")
-    try:
-        fitted = _fitted(pipeline)
-    except _core.NotFittedError:
-        raise _core.NotFittedError(
-            f"{what} needs a fitted ferrops Pipeline, got {type(pipeline).__name__}: call fit first"
-        ) from None
+    fitted = core_fitted(pipeline, what)
     return fitted, name, int(version)
 
 
