@@ -357,13 +357,7 @@ impl PyRouter {
         drifted: Option<bool>,
         drift_report_json: Option<String>,
     ) -> PyResult<String> {
-        let policy: RollbackPolicy = parse_json("policy", policy_json)?;
-        let router = self.inner.clone();
-        let decision = detached(py, 0, move || {
-            let drift = drift_of(drifted, drift_report_json.as_deref())?;
-            router.check(&policy, drift)
-        })?;
-        decision_json(&decision)
+        self.judge(py, policy_json, drifted, drift_report_json, false)
     }
 
     /// `check`, rolling back when the decision says so; the decision as JSON.
@@ -375,13 +369,7 @@ impl PyRouter {
         drifted: Option<bool>,
         drift_report_json: Option<String>,
     ) -> PyResult<String> {
-        let policy: RollbackPolicy = parse_json("policy", policy_json)?;
-        let router = self.inner.clone();
-        let decision = detached(py, 0, move || {
-            let drift = drift_of(drifted, drift_report_json.as_deref())?;
-            router.enforce(&policy, drift)
-        })?;
-        decision_json(&decision)
+        self.judge(py, policy_json, drifted, drift_report_json, true)
     }
 
     /// Release the previous champion if its bake window is over; `(name, version)` of
@@ -450,4 +438,28 @@ impl PyRouter {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRouter>()?;
     Ok(())
+}
+
+impl PyRouter {
+    /// `check` (or `enforce`, which also rolls back) without the GIL.
+    fn judge(
+        &self,
+        py: Python<'_>,
+        policy_json: &str,
+        drifted: Option<bool>,
+        drift_report_json: Option<String>,
+        enforce: bool,
+    ) -> PyResult<String> {
+        let policy: RollbackPolicy = parse_json("policy", policy_json)?;
+        let router = self.inner.clone();
+        let decision = detached(py, 0, move || {
+            let drift = drift_of(drifted, drift_report_json.as_deref())?;
+            if enforce {
+                router.enforce(&policy, drift)
+            } else {
+                router.check(&policy, drift)
+            }
+        })?;
+        decision_json(&decision)
+    }
 }

@@ -298,14 +298,7 @@ impl Lifecycle {
     }
 
     fn decide(&mut self, at: i64, kind: DecisionKind, version: Option<u64>, reason: String) {
-        self.timeline.decisions.push(Decision {
-            step: self.steps,
-            at_micros: at,
-            kind,
-            version,
-            reason,
-            metrics: BTreeMap::new(),
-        });
+        self.decide_with(at, kind, version, reason, BTreeMap::new());
     }
 
     fn decide_with(
@@ -399,6 +392,17 @@ impl Lifecycle {
         Ok(())
     }
 
+    /// The champion's pipeline: the router's copy when it serves version `champion`
+    /// (no storage read), else loaded and verified from the registry.
+    fn champion_pipeline(&self, champion: u64) -> Result<Arc<FittedPipeline>> {
+        if let Some(served) = self.router.as_ref().map(|r| r.champion()) {
+            if served.version == champion {
+                return Ok(served.pipeline);
+            }
+        }
+        Ok(Arc::new(self.registry.load(&self.model, &champion.to_string())?))
+    }
+
     /// Stable: test for drift and decay; retrain and start a canary if the policy says so.
     fn watch(&mut self, now: i64, champion: u64, window: Option<&RecordBatch>) -> Result<()> {
         let mut triggers = Vec::new();
@@ -481,7 +485,7 @@ impl Lifecycle {
         if labelled.num_rows() < self.policy.min_labelled_rows {
             return Ok(None);
         }
-        let fitted = self.registry.load(&self.model, &champion.to_string())?;
+        let fitted = self.champion_pipeline(champion)?;
         let metric = self.policy.decay_metric.clone();
         let live = evaluate_pipeline(&fitted, &labelled, &[metric.as_str()], &[] as &[&str], 0)?
             .overall
@@ -532,7 +536,7 @@ impl Lifecycle {
     fn retrain(&mut self, now: i64, champion: u64, trigger: &str) -> Result<()> {
         self.last_retrain_micros = Some(now);
         let candidate = self.train(now)?;
-        let champion_fitted = self.registry.load(&self.model, &champion.to_string())?;
+        let champion_fitted = self.champion_pipeline(champion)?;
         let metric_names: Vec<&str> = self.policy.metrics.iter().map(String::as_str).collect();
         let baseline = evaluate_pipeline(
             &champion_fitted,
@@ -637,7 +641,7 @@ impl Lifecycle {
                 .overall
                 .metrics)
         };
-        let champion_fitted = self.registry.load(&self.model, &champion.to_string())?;
+        let champion_fitted = self.champion_pipeline(champion)?;
         let baseline = evaluate(&champion_fitted)?;
         let candidate_metrics = evaluate(&fitted)?;
         let report = self.gate.evaluate(&candidate_metrics, Some(&baseline))?;

@@ -1045,6 +1045,11 @@ impl Router {
     // Status, feedback, metrics
     // -------------------------------------------------------------------------------
 
+    /// The model every request goes to unless an experiment takes it (shared, not copied).
+    pub fn champion(&self) -> ServedModel {
+        self.table.load().champion.model.clone()
+    }
+
     /// The current routing state.
     pub fn status(&self) -> RouterStatus {
         let t = self.table.load();
