@@ -35,7 +35,7 @@ step "cargo test (unit, integration, doctests)"
 cargo test -p ferrops -p ferrops-cli
 
 step "rustdoc (-D warnings)"
-RUSTDOCFLAGS="-D warnings" cargo doc -p ferrops --no-deps -q
+RUSTDOCFLAGS="-D warnings" cargo doc -p ferrops -p ferrops-cli --no-deps -q
 
 step "build and install the Python package (maturin develop)"
 maturin develop -q

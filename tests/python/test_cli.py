@@ -128,3 +128,87 @@ def test_in_process_output_goes_to_sys_streams(
     assert main(["gate", "--gate", str(files["gate"]), "--bogus"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "--bogus" in captured.err
+
+
+def _http(url: str, body: dict | None = None) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_serve_answers_like_the_registered_pipeline_and_stops_on_sigterm(tmp_path: Path) -> None:
+    # A model registered from Python, served by ``python -m ferrops serve``: each HTTP
+    # answer is the loaded pipeline's own ``predict_proba`` on the same row.
+    import numpy as np
+    import signal
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(0, 1, 80), "city": rng.choice(["paris", "nice"], 80)})
+    y = np.where(X["a"] + (X["city"] == "nice") > 0.4, "yes", "no")
+    pipe = fo.Pipeline([fo.StandardScaler(["a"]), fo.OneHotEncoder(["city"])], trainer=fo.LogisticRegression())
+    reg = fo.ModelRegistry(tmp_path / "reg", actor="tester")
+    v = reg.register("m", pipe.fit(X, pd.Series(y)), training_data=X)
+    reg.set_alias("m", "champion", v.version, expected=None, reason="first")
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ferrops", "serve", "--registry", str(tmp_path / "reg"), "--model", "m", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        line = server.stderr.readline()
+        assert "m@champion = m v1" in line, line
+        base = line.split("http://")[1].split()[0]
+        status, health = _http(f"http://{base}/health")
+        assert status == 200 and health["champion_version"] == 1
+        loaded = reg.load("m", "champion")
+        for a, city in [(-1.2, "paris"), (0.3, "nice"), (2.0, "paris")]:
+            status, answer = _http(f"http://{base}/predict", {"key": "u1", "features": {"a": a, "city": city}})
+            assert status == 200, answer
+            row = pd.DataFrame({"a": [a], "city": [city]})
+            assert answer["prediction"] == loaded.predict(row)[0]
+            np.testing.assert_allclose(answer["probabilities"], loaded.predict_proba(row)[0], rtol=0, atol=1e-12)
+            assert answer["classes"] == ["no", "yes"] and answer["version"] == 1
+        status, answer = _http(f"http://{base}/predict", {"features": {"a": 1.0}})
+        assert status == 422 and "city" in answer["error"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=60)
+    assert server.returncode == 0, err
+    assert out.startswith("stopped: served 4 prediction requests"), out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child")
+def test_serve_stops_on_ctrl_c_with_exit_0(tmp_path: Path) -> None:
+    # Ctrl-C (SIGINT) stops ``python -m ferrops serve`` as it stops the binary: exit 0
+    # and the summary, no KeyboardInterrupt traceback.
+    import signal
+
+    X = pd.DataFrame({"a": [float(i) for i in range(20)]})
+    y = pd.Series(["yes" if i > 10 else "no" for i in range(20)])
+    reg = fo.ModelRegistry(tmp_path / "reg")
+    reg.register("m", fo.Pipeline([fo.StandardScaler(["a"])], trainer=fo.LogisticRegression()).fit(X, y))
+    reg.set_alias("m", "champion", 1, expected=None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ferrops", "serve", "--registry", str(tmp_path / "reg"), "--model", "m", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stderr is not None
+    assert "listening on http://" in server.stderr.readline()
+    server.send_signal(signal.SIGINT)
+    out, err = server.communicate(timeout=60)
+    assert server.returncode == 0, err
+    assert "KeyboardInterrupt" not in err
+    assert out.startswith("stopped: served 0 prediction requests"), out

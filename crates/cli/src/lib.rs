@@ -24,6 +24,7 @@
 
 mod commands;
 mod input;
+pub mod serve_app;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -31,7 +32,9 @@ use std::io::Write;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use serde_json::{json, Map, Value};
 
-use commands::{DriftArgs, GateArgs, HistoryArgs, PromoteArgs, RegisterArgs, RollbackArgs, ValidateDataArgs};
+use commands::{
+    DriftArgs, GateArgs, HistoryArgs, PromoteArgs, RegisterArgs, RollbackArgs, ServeArgs, ValidateDataArgs,
+};
 
 /// Exit code: the check passed (or the registry change was made).
 pub const EXIT_PASS: i32 = 0;
@@ -79,6 +82,9 @@ enum Command {
     Rollback(RollbackArgs),
     /// Show the versions of a model and the moves of its aliases (the audit trail).
     History(HistoryArgs),
+    /// Serve an alias of a registered model over HTTP (/predict, /health, /metrics,
+    /// /feedback), following the alias as it moves, until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
 }
 
 impl Command {
@@ -92,6 +98,7 @@ impl Command {
             Command::Promote(_) => "promote",
             Command::Rollback(_) => "rollback",
             Command::History(_) => "history",
+            Command::Serve(_) => "serve",
         }
     }
 }
@@ -181,6 +188,7 @@ where
         Command::Promote(a) => commands::promote(a),
         Command::Rollback(a) => commands::rollback(a),
         Command::History(a) => commands::history(a),
+        Command::Serve(a) => commands::serve(a, err),
     };
     match result {
         Ok(outcome) => {

@@ -5,6 +5,7 @@ mod data;
 mod drift;
 mod gate;
 mod registry;
+mod serve;
 
 pub(crate) use data::{validate_data, ValidateDataArgs};
 pub(crate) use drift::{drift, DriftArgs};
@@ -12,11 +13,22 @@ pub(crate) use gate::{gate, GateArgs};
 pub(crate) use registry::{
     history, promote, register, rollback, HistoryArgs, PromoteArgs, RegisterArgs, RollbackArgs,
 };
+pub(crate) use serve::{serve, ServeArgs};
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::Failure;
+
+/// The local directory a registry or store URI names (a plain path or `file://`), or
+/// `None` for object storage.
+pub(crate) fn local_path(uri: &str) -> Option<&str> {
+    match uri.strip_prefix("file://") {
+        Some(path) => Some(path),
+        None if !uri.contains("://") => Some(uri),
+        None => None,
+    }
+}
 
 /// `value` as JSON.
 pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Value, Failure> {

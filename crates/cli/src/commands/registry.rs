@@ -407,12 +407,7 @@ pub(crate) fn registered_metrics(
 /// already: a command that only reads or moves aliases does not create one at a
 /// mistyped path.
 pub(crate) fn open_registry(uri: &str, create: bool) -> Result<ModelRegistry, Failure> {
-    let local = match uri.strip_prefix("file://") {
-        Some(path) => Some(path),
-        None if !uri.contains("://") => Some(uri),
-        None => None,
-    };
-    if let Some(path) = local {
+    if let Some(path) = super::local_path(uri) {
         if !create && !std::path::Path::new(path).is_dir() {
             return Err(Failure::usage(format!(
                 "no registry at `{uri}`: the directory does not exist; check the path, or register a model there first"

@@ -1,0 +1,781 @@
+//! The HTTP service of `ferrops serve` and of `examples/serve.rs` (which includes this
+//! file with `#[path]`, so there is one copy of the code): an [axum] app serving one
+//! alias of a registered model through a [`Router`], with optional online features from
+//! a [`FeatureStore`].
+//!
+//! | route | what it does |
+//! |---|---|
+//! | `POST /predict` | `{"key": "c-42", "entity": {"customer_id": 3}, "features": {"plan": "pro"}}` → `{"prediction", "probabilities", "classes", "variant", "role", "model", "version", "missing_features"}` |
+//! | `GET /health` | 200 with the served versions and the router's status |
+//! | `GET /metrics` | the router's per-variant metrics in the Prometheus text format |
+//! | `POST /feedback` | `{"variant": "champion", "prediction": "yes", "actual": "no"}` → `Router::record_outcome` |
+//!
+//! The registry and the feature store have a blocking API (each owns a small runtime of
+//! its own and blocks on it): calling them on a tokio worker thread panics. Everything
+//! here that touches them runs in [`tokio::task::spawn_blocking`], or before the server's
+//! runtime starts ([`Service::load`]). The router's calls are fast and lock-free and run
+//! on the worker directly.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray};
+use arrow::record_batch::RecordBatch;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use ferrops::data::table::value_at;
+use ferrops::data::Value;
+use ferrops::registry::ModelRegistry;
+use ferrops::serve::{Change, Router, RouterOptions, ServedModel};
+use ferrops::store::{FeatureStatus, FeatureStore};
+use ferrops::{Error, Result};
+use serde::Deserialize;
+use serde_json::{json, Map, Value as Json};
+
+/// The content type of the Prometheus text exposition format.
+pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// What to serve and how.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The registered model's name.
+    pub model: String,
+    /// The alias the champion is loaded from (and followed, see [`poll`](Self::poll)).
+    pub alias: String,
+    /// Online features to look up for a request's `entity`: `view:feature` or `view:*`.
+    pub features: Vec<String>,
+    /// An alias whose version answers a sticky share of the traffic as a canary.
+    pub canary_alias: Option<String>,
+    /// The canary's share of the traffic (0 to 1).
+    pub canary_fraction: f64,
+    /// How long the previous champion stays loaded after the alias moves.
+    pub bake_window: Duration,
+    /// How often the alias is re-read from the registry (`None`: never).
+    pub poll: Option<Duration>,
+}
+
+impl ServeOptions {
+    /// Serve `model@alias` with the defaults: no online features, no canary, a 15 min
+    /// bake window, the alias re-read every 10 s.
+    pub fn new(model: impl Into<String>, alias: impl Into<String>) -> ServeOptions {
+        ServeOptions {
+            model: model.into(),
+            alias: alias.into(),
+            features: Vec::new(),
+            canary_alias: None,
+            canary_fraction: 0.1,
+            bake_window: Duration::from_secs(15 * 60),
+            poll: Some(Duration::from_secs(10)),
+        }
+    }
+}
+
+/// What the service knows of a loaded version: its input columns and class labels.
+#[derive(Debug, Clone)]
+struct VersionInfo {
+    columns: BTreeSet<String>,
+    classes: Option<Vec<Json>>,
+}
+
+impl VersionInfo {
+    fn of(model: &ServedModel) -> VersionInfo {
+        let pipeline = &model.pipeline;
+        let columns = pipeline
+            .signature()
+            .names()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let classes = pipeline
+            .classes()
+            .map(|c| (0..c.len()).map(|i| to_json(&c.value(i))).collect());
+        VersionInfo { columns, classes }
+    }
+}
+
+/// The service's state: the router, where its models come from, and the feature store.
+#[derive(Debug)]
+pub struct Service {
+    router: Router,
+    registry: Option<ModelRegistry>,
+    store: Option<FeatureStore>,
+    options: ServeOptions,
+    versions: RwLock<BTreeMap<u64, VersionInfo>>,
+    last_sync: Mutex<Option<String>>,
+    started: Instant,
+    /// `/predict` requests received, whatever their answer.
+    predict_requests: AtomicU64,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        // The registry and the store own runtimes, which may not be dropped on a tokio
+        // worker thread: hand them to a plain thread when that is where we are.
+        let registry = self.registry.take();
+        let store = self.store.take();
+        if tokio::runtime::Handle::try_current().is_ok() && (registry.is_some() || store.is_some()) {
+            std::thread::spawn(move || drop((registry, store)));
+        }
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Service {
+    /// Load `options.model@options.alias` (and the canary alias) from `registry`,
+    /// verified, into a new router. Blocking: call it before the runtime starts or in
+    /// `spawn_blocking`.
+    ///
+    /// # Errors
+    /// The registry's errors (an unknown model or alias, a tampered artifact);
+    /// [`Error::InvalidParameter`] for a canary fraction outside (0, 1).
+    pub fn load(
+        registry: ModelRegistry,
+        store: Option<FeatureStore>,
+        options: ServeOptions,
+    ) -> Result<Service> {
+        let champion = registry.load_served(&options.model, &options.alias)?;
+        let router = Router::with_options(
+            champion.clone(),
+            RouterOptions::default().bake_window(options.bake_window),
+        )?;
+        let service = Service::new(router, Some(registry), store, options)?;
+        service.remember(&champion);
+        if let (Some(alias), Some(registry)) = (&service.options.canary_alias, &service.registry) {
+            let canary = registry.load_served(&service.options.model, alias)?;
+            service.remember(&canary);
+            service
+                .router
+                .start_canary(canary, service.options.canary_fraction)?;
+        }
+        Ok(service)
+    }
+
+    /// A service around a router built elsewhere (without a registry the alias is not
+    /// followed). `router`'s champion must be the only variant.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for options that cannot work (a canary without a
+    /// registry to load it from).
+    pub fn new(
+        router: Router,
+        registry: Option<ModelRegistry>,
+        store: Option<FeatureStore>,
+        options: ServeOptions,
+    ) -> Result<Service> {
+        if options.canary_alias.is_some() && registry.is_none() {
+            return Err(Error::param(
+                "canary_alias",
+                options.canary_alias.clone().unwrap_or_default(),
+                "a canary is loaded from the registry; open one",
+            ));
+        }
+        if !options.features.is_empty() && store.is_none() {
+            return Err(Error::param(
+                "features",
+                options.features.join(","),
+                "online features need a feature store; pass one (--store)",
+            ));
+        }
+        Ok(Service {
+            router,
+            registry,
+            store,
+            options,
+            versions: RwLock::new(BTreeMap::new()),
+            last_sync: Mutex::new(None),
+            started: Instant::now(),
+            predict_requests: AtomicU64::new(0),
+        })
+    }
+
+    /// Note a version's columns and classes (to check requests and label probabilities).
+    pub fn remember(&self, model: &ServedModel) {
+        let info = VersionInfo::of(model);
+        self.versions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(model.version, info);
+    }
+
+    /// The router.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ServeOptions {
+        &self.options
+    }
+
+    /// `/predict` requests received since the start, whatever their answer and
+    /// whichever version answered (the router's metrics count per loaded version).
+    pub fn predict_requests(&self) -> u64 {
+        self.predict_requests.load(Ordering::Relaxed)
+    }
+
+    /// Bring the champion in line with the registry's alias: a rollback of the router
+    /// when the alias moved back to the version baking as previous champion (a pointer
+    /// swap), else a verified load of the new version and a switch to it. Blocking: run
+    /// it in `spawn_blocking`. `Ok(None)` when nothing changed (or there is no registry,
+    /// or the alias was deleted: the service keeps serving what it has).
+    ///
+    /// # Errors
+    /// The registry's errors; the router's (see `Router::switch`).
+    pub fn sync_alias(&self) -> Result<Option<Change>> {
+        let Some(registry) = &self.registry else {
+            return Ok(None);
+        };
+        let model = &self.options.model;
+        let alias = &self.options.alias;
+        let Some(target) = registry.alias(model, alias)? else {
+            return Ok(None);
+        };
+        let status = self.router.status();
+        if status.champion.version == target {
+            return Ok(None);
+        }
+        if status.mode == "single" && status.previous.as_ref().is_some_and(|p| p.version == target) {
+            let reason = format!("registry alias {model}@{alias} moved back to v{target}");
+            return self.router.rollback(&reason).map(Some);
+        }
+        let served = registry.load_served(model, &target.to_string())?;
+        self.remember(&served);
+        self.router.switch(served).map(Some)
+    }
+
+    /// Look up the online features of one entity: each feature's name, value and
+    /// status (`present`, `not_found`, `outside_ttl`, `null_value`; a value that is not
+    /// present is null). Blocking.
+    fn online_row(&self, entity: &Map<String, Json>) -> Result<Vec<(String, Value, FeatureStatus)>> {
+        let Some(store) = &self.store else {
+            return Err(Error::param(
+                "entity",
+                Json::Object(entity.clone()),
+                "this service has no feature store; send the model's columns in `features`",
+            ));
+        };
+        if self.options.features.is_empty() {
+            return Err(Error::param(
+                "entity",
+                Json::Object(entity.clone()),
+                "this service looks up no online features (start it with --feature VIEW:FEATURE)",
+            ));
+        }
+        let mut columns: Vec<(&str, ArrayRef)> = Vec::with_capacity(entity.len());
+        for (name, value) in entity {
+            let array: ArrayRef = match value {
+                Json::String(s) => Arc::new(StringArray::from(vec![s.as_str()])),
+                Json::Bool(b) => Arc::new(BooleanArray::from(vec![*b])),
+                Json::Number(n) => match n.as_i64() {
+                    Some(i) => Arc::new(Int64Array::from(vec![i])),
+                    None => Arc::new(Float64Array::from(vec![n.as_f64().unwrap_or(f64::NAN)])),
+                },
+                other => {
+                    return Err(Error::InvalidValue {
+                        column: name.clone(),
+                        row: 0,
+                        value: other.to_string(),
+                        hint: "an entity key is a string, a number or a boolean".into(),
+                    })
+                }
+            };
+            columns.push((name.as_str(), array));
+        }
+        let keys = RecordBatch::try_from_iter(columns)?;
+        let refs: Vec<&str> = self.options.features.iter().map(String::as_str).collect();
+        let found = store.online_features(&keys, &refs)?;
+        let mut row = Vec::with_capacity(found.status.len());
+        for (name, statuses) in &found.status {
+            let column = found
+                .table
+                .column_by_name(name)
+                .ok_or_else(|| Error::ColumnNotFound {
+                    column: name.clone(),
+                    available: found
+                        .table
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect(),
+                })?;
+            let status = statuses.first().copied().unwrap_or(FeatureStatus::NotFound);
+            row.push((name.clone(), value_at(column, 0)?, status));
+        }
+        Ok(row)
+    }
+
+    fn known_columns(&self) -> BTreeSet<String> {
+        read(&self.versions)
+            .values()
+            .flat_map(|v| v.columns.iter().cloned())
+            .collect()
+    }
+
+    fn classes(&self, version: u64) -> Option<Vec<Json>> {
+        read(&self.versions).get(&version).and_then(|v| v.classes.clone())
+    }
+
+    /// The body of `GET /health`.
+    pub fn health(&self) -> Json {
+        let status = self.router.status();
+        let mut versions: Vec<u64> = status.variants.iter().map(|v| v.version).collect();
+        if let Some(previous) = &status.previous {
+            versions.push(previous.version);
+        }
+        versions.sort_unstable();
+        versions.dedup();
+        let last_sync = self
+            .last_sync
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        json!({
+            "status": "ok",
+            "model": self.options.model,
+            "alias": self.options.alias,
+            "champion_version": status.champion.version,
+            "versions": versions,
+            "router": status,
+            "registry": self.registry.as_ref().map(ModelRegistry::uri),
+            "store": self.store.as_ref().map(FeatureStore::uri),
+            "features": self.options.features,
+            "last_sync_error": last_sync,
+            "predict_requests": self.predict_requests(),
+            "uptime_seconds": self.started.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+/// A JSON scalar as a [`Value`]: integers stay integers, other numbers are floats.
+fn from_json(column: &str, value: &Json) -> Result<Value> {
+    Ok(match value {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::String(s) => Value::Str(s.clone()),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        other => {
+            return Err(Error::InvalidValue {
+                column: column.to_string(),
+                row: 0,
+                value: other.to_string(),
+                hint: "a feature value is a number, a string, a boolean or null".into(),
+            })
+        }
+    })
+}
+
+/// A [`Value`] as JSON (a non-finite float as `null`; a timestamp as µs since the epoch).
+pub fn to_json(value: &Value) -> Json {
+    match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => json!(b),
+        Value::Int(i) => json!(i),
+        Value::Float(f) if f.is_finite() => json!(f),
+        Value::Float(_) => Json::Null,
+        Value::Str(s) => json!(s),
+        Value::Timestamp(t) => json!(t),
+    }
+}
+
+/// An error answer: `{"error": message}` with `status`.
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = json!({"error": message.into(), "status": status.as_u16()});
+    (status, axum::Json(body)).into_response()
+}
+
+/// The HTTP status for a ferrops error: 422 for a request whose data the model cannot
+/// use, 400 for a bad parameter, 500 for the rest (storage, a tampered artifact).
+pub fn status_of(e: &Error) -> StatusCode {
+    match e {
+        Error::ColumnNotFound { .. }
+        | Error::ColumnType { .. }
+        | Error::InvalidValue { .. }
+        | Error::UnknownCategory { .. }
+        | Error::EmptyInput { .. }
+        | Error::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::InvalidParameter { .. } | Error::InvalidName { .. } => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn failed(e: &Error) -> Response {
+    error(status_of(e), e.to_string())
+}
+
+/// The body of `POST /predict`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PredictRequest {
+    /// The routing key (a user or customer id): one key always sees one variant.
+    #[serde(default)]
+    key: Option<Json>,
+    /// Entity keys to look up online features for.
+    #[serde(default)]
+    entity: Option<Map<String, Json>>,
+    /// Raw feature values (they override online values of the same name).
+    #[serde(default)]
+    features: Option<Map<String, Json>>,
+}
+
+/// The body of `POST /feedback`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedbackRequest {
+    variant: String,
+    prediction: Json,
+    actual: Json,
+}
+
+/// The JSON body as `T`, or the message of a 400 answer.
+fn parse<T: serde::de::DeserializeOwned>(body: &Bytes, example: &str) -> std::result::Result<T, String> {
+    serde_json::from_slice(body)
+        .map_err(|e| format!("the body is not a valid request ({e}); send JSON such as {example}"))
+}
+
+fn key_text(key: &Json) -> String {
+    match key {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn predict(State(service): State<Arc<Service>>, body: Bytes) -> Response {
+    service.predict_requests.fetch_add(1, Ordering::Relaxed);
+    let request: PredictRequest = match parse(
+        &body,
+        r#"{"key": "customer-42", "entity": {"customer_id": 42}, "features": {"plan": "pro"}}"#,
+    ) {
+        Ok(r) => r,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let features = request.features.unwrap_or_default();
+    let known = service.known_columns();
+    let unknown: Vec<&String> = features.keys().filter(|k| !known.contains(*k)).collect();
+    if !unknown.is_empty() {
+        let message = format!(
+            "unknown feature column(s) {unknown:?}: the model takes {:?}",
+            known.iter().collect::<Vec<_>>()
+        );
+        return error(StatusCode::UNPROCESSABLE_ENTITY, message);
+    }
+    let mut row: Vec<(String, Value)> = Vec::new();
+    let mut key = request.key.as_ref().map(key_text);
+    // Online features that came back without a value, and why (sent to the model as
+    // nulls, which an imputer in the pipeline can fill, as Feast returns them).
+    let mut missing = Map::new();
+    if let Some(entity) = request.entity {
+        if key.is_none() {
+            key = Some(entity.values().map(key_text).collect::<Vec<_>>().join("|"));
+        }
+        for (name, value) in &entity {
+            match from_json(name, value) {
+                Ok(v) => row.push((name.clone(), v)),
+                Err(e) => return failed(&e),
+            }
+        }
+        let looked_up = {
+            let service = Arc::clone(&service);
+            tokio::task::spawn_blocking(move || service.online_row(&entity)).await
+        };
+        match looked_up {
+            Ok(Ok(values)) => {
+                for (name, value, status) in values {
+                    if features.contains_key(&name) {
+                        continue;
+                    }
+                    if status != FeatureStatus::Present {
+                        missing.insert(name.clone(), json!(status.as_str()));
+                    }
+                    row.push((name, value));
+                }
+            }
+            Ok(Err(e)) => return failed(&e),
+            Err(e) => {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("feature lookup failed: {e}"),
+                )
+            }
+        }
+    }
+    for (name, value) in &features {
+        match from_json(name, value) {
+            Ok(v) => row.push((name.clone(), v)),
+            Err(e) => return failed(&e),
+        }
+    }
+    match service.router.predict_row(key.as_deref(), &row) {
+        Ok(answer) => {
+            let classes = service.classes(answer.version);
+            let body = json!({
+                "prediction": to_json(&answer.prediction),
+                "probabilities": answer.probabilities,
+                "classes": answer.probabilities.as_ref().and(classes),
+                "variant": &*answer.variant,
+                "role": answer.role,
+                "model": service.options.model,
+                "version": answer.version,
+                "missing_features": missing,
+            });
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
+        Err(e) if missing.is_empty() => failed(&e),
+        Err(e) => {
+            let message = format!(
+                "{e} (online features without a value for this entity: {}; \
+                 check the entity key, materialize the view, or impute in the pipeline)",
+                Json::Object(missing)
+            );
+            error(status_of(&e), message)
+        }
+    }
+}
+
+async fn feedback(State(service): State<Arc<Service>>, body: Bytes) -> Response {
+    let request: FeedbackRequest = match parse(
+        &body,
+        r#"{"variant": "champion", "prediction": "yes", "actual": "no"}"#,
+    ) {
+        Ok(r) => r,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let predicted = match from_json("prediction", &request.prediction) {
+        Ok(v) => v,
+        Err(e) => return failed(&e),
+    };
+    let actual = match from_json("actual", &request.actual) {
+        Ok(v) => v,
+        Err(e) => return failed(&e),
+    };
+    match service
+        .router
+        .record_outcome(&request.variant, &predicted, &actual)
+    {
+        Ok(()) => (StatusCode::OK, axum::Json(json!({"recorded": true}))).into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+async fn health(State(service): State<Arc<Service>>) -> Response {
+    (StatusCode::OK, axum::Json(service.health())).into_response()
+}
+
+async fn metrics(State(service): State<Arc<Service>>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)],
+        service.router.prometheus(),
+    )
+        .into_response()
+}
+
+/// The axum app: `/predict`, `/health`, `/metrics`, `/feedback`.
+pub fn app(service: Arc<Service>) -> axum::Router {
+    axum::Router::new()
+        .route("/predict", post(predict))
+        .route("/feedback", post(feedback))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(service)
+}
+
+/// Re-read the alias every `every` and follow it (see [`Service::sync_alias`]); the
+/// last error is shown by `/health`. Runs until the task is aborted.
+pub async fn follow_alias(service: Arc<Service>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await; // the first tick is immediate: the alias was just loaded
+    loop {
+        ticks.tick().await;
+        let worker = Arc::clone(&service);
+        let outcome = tokio::task::spawn_blocking(move || worker.sync_alias()).await;
+        let message = match outcome {
+            Ok(Ok(Some(change))) => {
+                eprintln!(
+                    "ferrops serve: {} {} -> {} ({})",
+                    change.action,
+                    change.from.map_or_else(|| "-".to_string(), |m| m.to_string()),
+                    change.to,
+                    change.reason
+                );
+                None
+            }
+            Ok(Ok(None)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(format!("the alias check failed: {e}")),
+        };
+        if let Some(m) = &message {
+            eprintln!("ferrops serve: cannot follow the alias: {m}");
+        }
+        *service.last_sync.lock().unwrap_or_else(PoisonError::into_inner) = message;
+    }
+}
+
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `docker stop` and
+/// Kubernetes send): the server then stops accepting and finishes the requests in flight.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// Serve `service` on `listener` until `shutdown` resolves, following the alias when
+/// the options say so.
+///
+/// # Errors
+/// The server's I/O error.
+pub async fn serve(
+    service: Arc<Service>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let follower = match service.options.poll {
+        Some(every) if !every.is_zero() && service.registry.is_some() => {
+            Some(tokio::spawn(follow_alias(Arc::clone(&service), every)))
+        }
+        _ => None,
+    };
+    let outcome = axum::serve(listener, app(service))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    if let Some(task) = follower {
+        task.abort();
+    }
+    outcome
+}
+
+// ------------------------------------------------------------------------------ demo
+
+/// Build a small demo in `dir`: a feature store with a `customer` entity and a
+/// `customer_stats` view (tenure, monthly spend) materialized online, and a registry
+/// holding two versions of model `churn` (a logistic regression on those features and
+/// the request's `plan`), `champion` on v1 and `challenger` on v2. Returns the registry,
+/// the store and options serving `churn@champion` with `customer_stats:*`. Blocking.
+///
+/// # Errors
+/// Storage errors.
+pub fn demo(dir: &std::path::Path) -> Result<(ModelRegistry, FeatureStore, ServeOptions)> {
+    use ferrops::prelude::*;
+    use ferrops::registry::{Expected, ModelMetadata};
+    use ferrops::store::{Entity, Feature, FeatureView, ValueType, WriteMode};
+
+    let text = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+    let store = FeatureStore::open(&text(dir.join("store")))?;
+    store.register_entity(&Entity::new("customer", "customer_id", ValueType::Int64))?;
+    store.register_feature_view(&FeatureView::new(
+        "customer_stats",
+        ["customer"],
+        "event_timestamp",
+        vec![
+            Feature::new("tenure", ValueType::Float64),
+            Feature::new("spend", ValueType::Float64),
+        ],
+    ))?;
+    // 40 customers: short tenure and high spend churn.
+    let n = 40_i64;
+    let ids: Vec<i64> = (1..=n).collect();
+    let tenure: Vec<f64> = ids.iter().map(|i| ((i * 7) % 37) as f64 + 1.0).collect();
+    let spend: Vec<f64> = ids.iter().map(|i| 20.0 + ((i * 13) % 29) as f64 * 3.0).collect();
+    let plan: Vec<&str> = ids
+        .iter()
+        .map(|i| if i % 3 == 0 { "pro" } else { "basic" })
+        .collect();
+    let churn: Vec<&str> = tenure
+        .iter()
+        .zip(&spend)
+        .zip(&plan)
+        .map(|((t, s), p)| {
+            let risk = s / 10.0 - t / 4.0 - if *p == "pro" { 1.5 } else { 0.0 };
+            if risk > 1.0 {
+                "yes"
+            } else {
+                "no"
+            }
+        })
+        .collect();
+    let now = chrono_free_now_micros();
+    let day = 86_400_000_000_i64;
+    let stamps =
+        arrow::array::TimestampMicrosecondArray::from(vec![now - day; ids.len()]).with_timezone("UTC");
+    let rows = RecordBatch::try_from_iter([
+        ("customer_id", Arc::new(Int64Array::from(ids.clone())) as ArrayRef),
+        ("event_timestamp", Arc::new(stamps) as ArrayRef),
+        ("tenure", Arc::new(Float64Array::from(tenure.clone())) as ArrayRef),
+        ("spend", Arc::new(Float64Array::from(spend.clone())) as ArrayRef),
+    ])?;
+    store.write("customer_stats", &rows, WriteMode::Append)?;
+    store.materialize("customer_stats", None, now)?;
+
+    let training = RecordBatch::try_from_iter([
+        ("tenure", Arc::new(Float64Array::from(tenure)) as ArrayRef),
+        ("spend", Arc::new(Float64Array::from(spend)) as ArrayRef),
+        ("plan", Arc::new(StringArray::from(plan)) as ArrayRef),
+        ("churn", Arc::new(StringArray::from(churn)) as ArrayRef),
+    ])?;
+    let fit = |c: f64| {
+        Pipeline::new()
+            .transform(StandardScaler::new(Columns::AllNumeric))
+            .transform(OneHotEncoder::new(["plan"]))
+            .train(LogisticRegression {
+                c,
+                ..LogisticRegression::default()
+            })
+            .fit(&training, "churn")
+    };
+    let registry = ModelRegistry::open(&text(dir.join("registry")))?.with_actor("demo");
+    let v1 = registry.register(
+        "churn",
+        &fit(1.0)?,
+        ModelMetadata::new()
+            .description("demo v1")
+            .training_table(&training)?,
+    )?;
+    let v2 = registry.register(
+        "churn",
+        &fit(0.1)?,
+        ModelMetadata::new()
+            .description("demo v2")
+            .training_table(&training)?,
+    )?;
+    registry.set_alias("churn", "champion", v1.version, Expected::Absent, "demo")?;
+    registry.set_alias("churn", "challenger", v2.version, Expected::Absent, "demo")?;
+    let mut options = ServeOptions::new("churn", "champion");
+    options.features = vec!["customer_stats:*".to_string()];
+    Ok((registry, store, options))
+}
+
+/// Now in µs since the epoch.
+fn chrono_free_now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
