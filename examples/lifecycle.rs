@@ -11,7 +11,7 @@
 //!    offline gate, loses on live traffic, and is rolled back automatically;
 //! 5. print the timeline and the registry's audit trail, write an HTML report.
 //!
-//! `cargo run --release -p ferrops --example lifecycle` (about a minute; writes
+//! `cargo run --release -p ferrops --example lifecycle` (seconds once built; writes
 //! `examples/output/lifecycle/` and `examples/output/lifecycle.html`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 

@@ -13,7 +13,7 @@
 //! |---|---|
 //! | no champion | train on everything up to now, gate on absolute thresholds, register, make it champion |
 //! | stable | test the window against the champion's reference profile (drift) and score the champion on the window's labelled rows (decay); if either trips the policy, retrain → gate against the champion on the same held-out rows → register → canary |
-//! | canary | judge the canary's live evidence with the rollback policy: roll back (alias and router) with the reasons, promote (alias by compare-and-swap, router pointer swap), or wait |
+//! | canary | judge the canary's live evidence with the rollback policy (traffic drifting from the candidate's training data counts against it only when it drifts less from the champion's: a change in the world is no fault of the model retrained for it): roll back (alias and router) with the reasons, promote (alias by compare-and-swap, router pointer swap), or wait |
 
 mod report;
 mod source;
@@ -684,6 +684,49 @@ impl Lifecycle {
             .unwrap_or_default())
     }
 
+    /// Drift evidence against a canary: the window tested against the candidate's
+    /// training profile. Traffic that drifts from the candidate's training data as much
+    /// as (or more than) from the champion's is a change in the world, not a fault of
+    /// the candidate, which may well be the better fit: that drift is reported but not
+    /// held against it (else a retrained model would be rolled back for the very change
+    /// it was trained to follow, and the decayed champion kept).
+    fn canary_drift(
+        &self,
+        champion: u64,
+        candidate: u64,
+        window: &RecordBatch,
+    ) -> Result<Option<DriftEvidence>> {
+        let Some(profile) = self.registry.load_profile(&self.model, &candidate.to_string())? else {
+            return Ok(None);
+        };
+        let report = self.drift_report(&profile, window)?;
+        let evidence = DriftEvidence::from(&report);
+        if !report.dataset_drifted {
+            return Ok(Some(evidence));
+        }
+        let Some(champion_profile) = self.registry.load_profile(&self.model, &champion.to_string())? else {
+            return Ok(Some(evidence));
+        };
+        let baseline = self.drift_report(&champion_profile, window)?;
+        if baseline.drifted_share >= report.drifted_share {
+            return Ok(Some(DriftEvidence {
+                drifted: false,
+                detail: format!(
+                    "traffic drifts from the candidate's training data (share {:.3}) but no less from the champion's \
+                     (share {:.3}): not held against the candidate",
+                    report.drifted_share, baseline.drifted_share
+                ),
+            }));
+        }
+        Ok(Some(DriftEvidence {
+            drifted: true,
+            detail: format!(
+                "{} vs the candidate's training data (the champion's: share {:.3})",
+                evidence.detail, baseline.drifted_share
+            ),
+        }))
+    }
+
     /// Canary: roll back, promote, or wait, on the live evidence.
     fn judge_canary(
         &mut self,
@@ -697,12 +740,7 @@ impl Lifecycle {
             .clone()
             .ok_or_else(|| Error::InvalidData("no router".into()))?;
         let drift = match window.filter(|w| w.num_rows() >= self.policy.min_drift_rows) {
-            Some(w) if self.policy.rollback.rollback_on_drift => {
-                match self.registry.load_profile(&self.model, &candidate.to_string())? {
-                    Some(profile) => Some(DriftEvidence::from(&self.drift_report(&profile, w)?)),
-                    None => None,
-                }
-            }
+            Some(w) if self.policy.rollback.rollback_on_drift => self.canary_drift(champion, candidate, w)?,
             _ => None,
         };
         let decision = router.check(&self.policy.rollback, drift)?;
