@@ -430,6 +430,133 @@ fn drift_against_a_saved_profile_with_html() {
         .contains(&Value::from("x")));
 }
 
+/// `--registry --model [--version]`: the reference is the profile stored with a
+/// registered version (`register --training-data`), by number or alias; the verdict is
+/// the library's on the same profile.
+#[test]
+fn drift_against_a_registered_versions_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = dir.path().join("reg");
+    let train = dir.path().join("train.parquet");
+    let reference = drift_table(400, 0.0, 0.0);
+    write_parquet(&train, &reference);
+    let model = artifact(dir.path(), "model");
+    // v1 without training data (no profile), v2 with it; champion on v2.
+    for extra in [&[][..], &["--training-data", p(&train)][..]] {
+        let mut args = vec![
+            "register",
+            "--registry",
+            p(&reg),
+            "--name",
+            "m",
+            "--artifact",
+            p(&model),
+        ];
+        args.extend_from_slice(extra);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, _, err) = run(&[
+        "promote",
+        "--registry",
+        p(&reg),
+        "m",
+        "--version",
+        "2",
+        "--reason",
+        "t",
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    let shifted = dir.path().join("shifted.parquet");
+    write_parquet(&shifted, &drift_table(400, 0.3, 0.0));
+    let (code, doc) = run_json(&[
+        "drift",
+        "--registry",
+        p(&reg),
+        "--model",
+        "m",
+        "--current",
+        p(&shifted),
+    ]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["reference"]["version"], 2);
+    let stored = ferrops::registry::ModelRegistry::open(p(&reg))
+        .unwrap()
+        .load_profile("m", "2")
+        .unwrap()
+        .unwrap();
+    let lib = DriftDetector::from_profile(&stored, DriftOptions::default())
+        .unwrap()
+        .run(&drift_table(400, 0.3, 0.0))
+        .unwrap();
+    assert_eq!(doc["drifted_columns"], serde_json::json!(lib.drifted_columns()));
+    assert_eq!(doc["drifted_share"].as_f64().unwrap(), lib.drifted_share);
+    let same = dir.path().join("same.parquet");
+    write_parquet(&same, &drift_table(400, 0.0, 0.5));
+    let (code, out, _) = run(&[
+        "drift",
+        "--registry",
+        p(&reg),
+        "--model",
+        "m",
+        "--version",
+        "2",
+        "--current",
+        p(&same),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("reference: the training data of m v2"), "{out}");
+
+    // v1 has no profile; an unknown alias; both references; neither.
+    let (code, _, err) = run(&[
+        "drift",
+        "--registry",
+        p(&reg),
+        "--model",
+        "m",
+        "--version",
+        "1",
+        "--current",
+        p(&same),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("without its training data") && err.contains("--training-data"),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        "drift",
+        "--registry",
+        p(&reg),
+        "--model",
+        "m",
+        "--version",
+        "staging",
+        "--current",
+        p(&same),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("staging"), "{err}");
+    let (code, _, err) = run(&[
+        "drift",
+        "--registry",
+        p(&reg),
+        "--model",
+        "m",
+        "--reference",
+        p(&train),
+        "--current",
+        p(&same),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&["drift", "--registry", p(&reg), "--current", p(&same)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--model"), "{err}");
+    let (code, _, err) = run(&["drift", "--current", p(&same)]);
+    assert_eq!(code, 2, "{err}");
+}
+
 #[test]
 fn drift_usage_errors() {
     let dir = tempfile::tempdir().unwrap();

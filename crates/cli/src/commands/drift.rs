@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use ferrops::drift::{ColumnStatus, Correction, DriftDetector, DriftOptions, Profile};
 use serde_json::{json, Map, Value};
 
+use super::registry::open_registry;
 use super::{num, to_json};
 use crate::input::{extension, read_table};
 use crate::{Failure, Outcome, EXIT_FAIL, EXIT_PASS};
@@ -36,9 +37,24 @@ impl From<CorrectionArg> for Correction {
 #[derive(Debug, Args)]
 pub(crate) struct DriftArgs {
     /// The reference: a .parquet or .csv table, or a .json drift profile saved by
-    /// ferrops (Profile::save, DriftProfile.save).
-    #[arg(long, value_name = "REF")]
-    reference: PathBuf,
+    /// ferrops (Profile::save, DriftProfile.save). Or use --registry and --model.
+    #[arg(
+        long,
+        value_name = "REF",
+        required_unless_present = "registry",
+        conflicts_with = "registry"
+    )]
+    reference: Option<PathBuf>,
+    /// Take the reference from the registry instead: the drift profile stored with a
+    /// version of --model when it was registered with its training data.
+    #[arg(long, value_name = "URI", requires = "model")]
+    registry: Option<String>,
+    /// The registered model whose profile is the reference (with --registry).
+    #[arg(long, value_name = "NAME", requires = "registry")]
+    model: Option<String>,
+    /// The version (a number) or alias of --model whose profile is the reference.
+    #[arg(long, value_name = "N|ALIAS", default_value = "champion")]
+    version: String,
     /// The current table: a .parquet or .csv file.
     #[arg(long, value_name = "CUR")]
     current: PathBuf,
@@ -65,11 +81,30 @@ pub(crate) fn drift(args: &DriftArgs) -> Result<Outcome, Failure> {
         correction: args.correction.into(),
         ..DriftOptions::default()
     };
-    let detector = if extension(&args.reference) == "json" {
-        DriftDetector::from_profile(&Profile::load(&args.reference)?, options)?
-    } else {
-        DriftDetector::from_table(&read_table(&args.reference)?, options)?
-    };
+    let (detector, reference, reference_text) =
+        match (&args.reference, &args.registry, &args.model) {
+            (Some(path), _, _) => {
+                let detector = if extension(path) == "json" {
+                    DriftDetector::from_profile(&Profile::load(path)?, options)?
+                } else {
+                    DriftDetector::from_table(&read_table(path)?, options)?
+                };
+                (
+                    detector,
+                    json!({"path": path.display().to_string()}),
+                    path.display().to_string(),
+                )
+            }
+            (None, Some(uri), Some(model)) => {
+                let (profile, version) = registered_profile(uri, model, &args.version)?;
+                let source = json!({"registry": uri, "model": model, "version": version});
+                let text = format!("the training data of {model} v{version} (its profile in {uri})");
+                (DriftDetector::from_profile(&profile, options)?, source, text)
+            }
+            _ => return Err(Failure::usage(
+                "give the reference: --reference FILE, or --registry URI --model NAME [--version N|ALIAS]",
+            )),
+        };
     let current = read_table(&args.current)?;
     let report = detector.run(&current)?;
     if let Some(path) = &args.html {
@@ -97,6 +132,7 @@ pub(crate) fn drift(args: &DriftArgs) -> Result<Outcome, Failure> {
         report.reference_rows,
         report.current_rows,
     );
+    let _ = writeln!(text, "reference: {reference_text}");
     let width = report.columns.iter().map(|c| c.column.len()).max().unwrap_or(0);
     for c in &report.columns {
         let mark = match (c.status, c.drifted) {
@@ -137,6 +173,7 @@ pub(crate) fn drift(args: &DriftArgs) -> Result<Outcome, Failure> {
     }
     let mut doc = Map::new();
     doc.insert("passed".into(), json!(!report.dataset_drifted));
+    doc.insert("reference".into(), reference);
     doc.insert("dataset_drifted".into(), json!(report.dataset_drifted));
     doc.insert("drifted_columns".into(), json!(drifted));
     doc.insert("drifted_share".into(), json!(report.drifted_share));
@@ -156,4 +193,20 @@ pub(crate) fn drift(args: &DriftArgs) -> Result<Outcome, Failure> {
         text,
         json: doc,
     })
+}
+
+/// The drift profile stored with `model`'s version or alias `reference`, and the
+/// version's number.
+fn registered_profile(uri: &str, model: &str, reference: &str) -> Result<(Profile, u64), Failure> {
+    let registry = open_registry(uri, false)?;
+    let version = registry.resolve(model, reference)?.version;
+    let profile = registry
+        .load_profile(model, &version.to_string())?
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "{model} v{version} was registered without its training data, so it has no drift profile: \
+                 register with --training-data (or ModelMetadata::training_table), or pass --reference FILE"
+            ))
+        })?;
+    Ok((profile, version))
 }
