@@ -385,15 +385,19 @@ fn the_service_follows_the_alias_and_rolls_back_by_pointer_swap() {
         json!({"key": "c-1", "entity": {"customer_id": 5}, "features": {"plan": "basic"}}).to_string();
 
     // Nothing moved: nothing to do.
-    assert!(fx.service.sync_alias().unwrap().is_none());
+    assert!(fx.service.sync_alias().unwrap().is_empty());
 
     // Promote v2 in the registry (as `ferrops promote` would): the service switches.
     registry
         .set_alias("churn", "champion", 2, Expected::Version(1), "promote")
         .unwrap();
-    let change = fx.service.sync_alias().unwrap().expect("a switch");
-    assert_eq!(change.action, "switch");
-    assert_eq!(change.to.version, 2);
+    let changes = fx.service.sync_alias().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(
+        changes[0].starts_with("switch churn v1 -> churn v2"),
+        "{changes:?}"
+    );
+    assert!(fx.service.sync_alias().unwrap().is_empty());
     let a = post(addr, "/predict", &request).json();
     assert_eq!(a["version"], 2);
     let (label, proba) = expected(&fx, "2", 5, "basic");
@@ -410,13 +414,81 @@ fn the_service_follows_the_alias_and_rolls_back_by_pointer_swap() {
 
     // Roll the alias back (as `ferrops rollback`): the router swaps v1 back in.
     registry.rollback("churn", "champion", "bad canary").unwrap();
-    let change = fx.service.sync_alias().unwrap().expect("a rollback");
-    assert_eq!(change.action, "rollback");
-    assert_eq!(change.to.version, 1);
-    assert!(change.reason.contains("moved back to v1"), "{}", change.reason);
+    let changes = fx.service.sync_alias().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(
+        changes[0].starts_with("rollback churn v2 -> churn v1"),
+        "{changes:?}"
+    );
+    assert!(changes[0].contains("moved to v1"), "{changes:?}");
+    assert_eq!(fx.service.router().status().previous, None, "a pointer swap back");
     let a = post(addr, "/predict", &request).json();
     assert_eq!(a["version"], 1);
     assert_eq!(a["prediction"], expected(&fx, "1", 5, "basic").0);
+}
+
+/// The canary alias is followed too: promoted in the registry (champion moved to it,
+/// challenger deleted, as the lifecycle does) the router promotes it; a new challenger
+/// starts a canary; a deleted one (a rollback) ends it.
+#[test]
+fn the_service_follows_the_canary_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    let (registry, store, mut options) = serve_app::demo(dir.path()).unwrap();
+    options.poll = None;
+    options.canary_alias = Some("challenger".into());
+    options.canary_fraction = 0.25;
+    // Not set at the start: no canary yet.
+    registry
+        .delete_alias("churn", "challenger", Expected::Version(2), "later")
+        .unwrap();
+    let service = Service::load(registry.clone(), Some(store), options).unwrap();
+    assert_eq!(service.router().status().mode, "single");
+    registry
+        .set_alias("churn", "challenger", 2, Expected::Absent, "now")
+        .unwrap();
+    assert!(service.sync_alias().unwrap()[0].starts_with("canary churn v2"));
+    let status = service.router().status();
+    assert_eq!((status.mode.as_str(), status.champion.version), ("canary", 1));
+
+    registry
+        .set_alias("churn", "champion", 2, Expected::Version(1), "canary promoted")
+        .unwrap();
+    registry
+        .delete_alias("churn", "challenger", Expected::Version(2), "promoted")
+        .unwrap();
+    let changes = service.sync_alias().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(changes[0].starts_with("promote"), "{changes:?}");
+    let status = service.router().status();
+    assert_eq!((status.mode.as_str(), status.champion.version), ("single", 2));
+
+    registry
+        .set_alias("churn", "challenger", 1, Expected::Absent, "try v1 again")
+        .unwrap();
+    let changes = service.sync_alias().unwrap();
+    assert!(
+        changes.len() == 1 && changes[0].starts_with("canary churn v1 on 25 %"),
+        "{changes:?}"
+    );
+    let status = service.router().status();
+    assert_eq!(status.mode, "canary");
+    assert_eq!(
+        status.variants.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert!(service.sync_alias().unwrap().is_empty());
+
+    registry
+        .delete_alias("churn", "challenger", Expected::Version(1), "rolled back")
+        .unwrap();
+    let changes = service.sync_alias().unwrap();
+    assert!(
+        changes.len() == 1 && changes[0].starts_with("rollback"),
+        "{changes:?}"
+    );
+    assert!(changes[0].contains("challenger removed"), "{changes:?}");
+    let status = service.router().status();
+    assert_eq!((status.mode.as_str(), status.champion.version), ("single", 2));
 }
 
 #[test]

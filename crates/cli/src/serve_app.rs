@@ -31,7 +31,7 @@ use axum::routing::{get, post};
 use ferrops::data::table::value_at;
 use ferrops::data::Value;
 use ferrops::registry::ModelRegistry;
-use ferrops::serve::{Change, Router, RouterOptions, ServedModel};
+use ferrops::serve::{Change, Role, Router, RouterOptions, RouterStatus, ServedModel};
 use ferrops::store::{FeatureStatus, FeatureStore};
 use ferrops::{Error, Result};
 use serde::Deserialize;
@@ -49,7 +49,8 @@ pub struct ServeOptions {
     pub alias: String,
     /// Online features to look up for a request's `entity`: `view:feature` or `view:*`.
     pub features: Vec<String>,
-    /// An alias whose version answers a sticky share of the traffic as a canary.
+    /// An alias whose version answers a sticky share of the traffic as a canary
+    /// (followed like the champion's, see [`Service::sync_alias`]).
     pub canary_alias: Option<String>,
     /// The canary's share of the traffic (0 to 1).
     pub canary_fraction: f64,
@@ -129,9 +130,9 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 }
 
 impl Service {
-    /// Load `options.model@options.alias` (and the canary alias) from `registry`,
-    /// verified, into a new router. Blocking: call it before the runtime starts or in
-    /// `spawn_blocking`.
+    /// Load `options.model@options.alias` (and the canary alias, when it is set)
+    /// from `registry`, verified, into a new router. Blocking: call it before the
+    /// runtime starts or in `spawn_blocking`.
     ///
     /// # Errors
     /// The registry's errors (an unknown model or alias, a tampered artifact);
@@ -148,13 +149,9 @@ impl Service {
         )?;
         let service = Service::new(router, Some(registry), store, options)?;
         service.remember(&champion);
-        if let (Some(alias), Some(registry)) = (&service.options.canary_alias, &service.registry) {
-            let canary = registry.load_served(&service.options.model, alias)?;
-            service.remember(&canary);
-            service
-                .router
-                .start_canary(canary, service.options.canary_fraction)?;
-        }
+        // A canary alias that is not set (or on the champion) now starts no canary; it
+        // is followed from then on.
+        service.sync_alias()?;
         Ok(service)
     }
 
@@ -221,34 +218,77 @@ impl Service {
         self.predict_requests.load(Ordering::Relaxed)
     }
 
-    /// Bring the champion in line with the registry's alias: a rollback of the router
-    /// when the alias moved back to the version baking as previous champion (a pointer
-    /// swap), else a verified load of the new version and a switch to it. Blocking: run
-    /// it in `spawn_blocking`. `Ok(None)` when nothing changed (or there is no registry,
-    /// or the alias was deleted: the service keeps serving what it has).
+    /// Bring the router in line with the registry's aliases; returns what changed, one
+    /// line each (empty when nothing did). Blocking: run it in `spawn_blocking`.
+    ///
+    /// The champion alias: moved to the running canary's version (the canary was
+    /// promoted) → the router promotes it; moved back to the version baking as previous
+    /// champion → a rollback (a pointer swap); moved anywhere else → a running canary is
+    /// ended, and the new version is loaded (verified) and switched to. A deleted
+    /// champion alias changes nothing: the service keeps serving what it has.
+    ///
+    /// The canary alias (when one is served): deleted (the canary was rolled back) →
+    /// the router drops the canary; set or moved to a version other than the champion →
+    /// that version is loaded and canaried on [`ServeOptions::canary_fraction`].
     ///
     /// # Errors
-    /// The registry's errors; the router's (see `Router::switch`).
-    pub fn sync_alias(&self) -> Result<Option<Change>> {
+    /// The registry's errors (storage, a tampered artifact); the router's.
+    pub fn sync_alias(&self) -> Result<Vec<String>> {
         let Some(registry) = &self.registry else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let model = &self.options.model;
         let alias = &self.options.alias;
-        let Some(target) = registry.alias(model, alias)? else {
-            return Ok(None);
+        let mut changes = Vec::new();
+        let describe = |c: Change| {
+            let from = c.from.map_or_else(|| "-".to_string(), |m| m.to_string());
+            format!("{} {from} -> {} ({})", c.action, c.to, c.reason)
         };
-        let status = self.router.status();
-        if status.champion.version == target {
-            return Ok(None);
+        if let Some(target) = registry.alias(model, alias)? {
+            let status = self.router.status();
+            let canary = canary_version(&status);
+            if status.champion.version != target {
+                let reason = format!("registry alias {model}@{alias} moved to v{target}");
+                if canary == Some(target) {
+                    changes.push(describe(self.router.promote()?));
+                } else if status.mode == "single"
+                    && status.previous.as_ref().is_some_and(|p| p.version == target)
+                {
+                    changes.push(describe(self.router.rollback(&reason)?));
+                } else {
+                    let served = registry.load_served(model, &target.to_string())?;
+                    self.remember(&served);
+                    if status.mode != "single" {
+                        changes.push(describe(self.router.rollback(&reason)?));
+                    }
+                    changes.push(describe(self.router.switch(served)?));
+                }
+            }
         }
-        if status.mode == "single" && status.previous.as_ref().is_some_and(|p| p.version == target) {
-            let reason = format!("registry alias {model}@{alias} moved back to v{target}");
-            return self.router.rollback(&reason).map(Some);
+        if let Some(canary_alias) = &self.options.canary_alias {
+            let status = self.router.status();
+            let running = canary_version(&status);
+            let target = registry
+                .alias(model, canary_alias)?
+                .filter(|t| *t != status.champion.version);
+            if running.is_some() && running != target {
+                let reason = match target {
+                    Some(t) => format!("registry alias {model}@{canary_alias} moved to v{t}"),
+                    None => format!("registry alias {model}@{canary_alias} removed"),
+                };
+                changes.push(describe(self.router.rollback(&reason)?));
+            }
+            if let Some(t) = target.filter(|t| running != Some(*t)) {
+                let served = registry.load_served(model, &t.to_string())?;
+                self.remember(&served);
+                self.router.start_canary(served, self.options.canary_fraction)?;
+                changes.push(format!(
+                    "canary {model} v{t} on {:.0} % of traffic (registry alias {model}@{canary_alias})",
+                    self.options.canary_fraction * 100.0
+                ));
+            }
         }
-        let served = registry.load_served(model, &target.to_string())?;
-        self.remember(&served);
-        self.router.switch(served).map(Some)
+        Ok(changes)
     }
 
     /// Look up the online features of one entity: each feature's name, value and
@@ -353,6 +393,15 @@ impl Service {
             "uptime_seconds": self.started.elapsed().as_secs_f64(),
         })
     }
+}
+
+/// The version of the running canary, if one runs.
+fn canary_version(status: &RouterStatus) -> Option<u64> {
+    status
+        .variants
+        .iter()
+        .find(|v| v.role == Role::Canary)
+        .map(|v| v.version)
 }
 
 /// A JSON scalar as a [`Value`]: integers stay integers, other numbers are floats.
@@ -602,17 +651,12 @@ pub async fn follow_alias(service: Arc<Service>, every: Duration) {
         let worker = Arc::clone(&service);
         let outcome = tokio::task::spawn_blocking(move || worker.sync_alias()).await;
         let message = match outcome {
-            Ok(Ok(Some(change))) => {
-                eprintln!(
-                    "ferrops serve: {} {} -> {} ({})",
-                    change.action,
-                    change.from.map_or_else(|| "-".to_string(), |m| m.to_string()),
-                    change.to,
-                    change.reason
-                );
+            Ok(Ok(changes)) => {
+                for change in changes {
+                    eprintln!("ferrops serve: {change}");
+                }
                 None
             }
-            Ok(Ok(None)) => None,
             Ok(Err(e)) => Some(e.to_string()),
             Err(e) => Some(format!("the alias check failed: {e}")),
         };
