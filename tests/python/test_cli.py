@@ -5,10 +5,14 @@ compared with the Python API's (``ferrops.ModelGate``, ``ferrops.validation``)."
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -131,9 +135,6 @@ def test_in_process_output_goes_to_sys_streams(
 
 
 def _http(url: str, body: dict | None = None) -> tuple[int, dict]:
-    import urllib.error
-    import urllib.request
-
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
     try:
@@ -147,9 +148,6 @@ def _http(url: str, body: dict | None = None) -> tuple[int, dict]:
 def test_serve_answers_like_the_registered_pipeline_and_stops_on_sigterm(tmp_path: Path) -> None:
     # A model registered from Python, served by ``python -m ferrops serve``: each HTTP
     # answer is the loaded pipeline's own ``predict_proba`` on the same row.
-    import numpy as np
-    import signal
-
     rng = np.random.default_rng(3)
     X = pd.DataFrame({"a": rng.normal(0, 1, 80), "city": rng.choice(["paris", "nice"], 80)})
     y = np.where(X["a"] + (X["city"] == "nice") > 0.4, "yes", "no")
@@ -192,8 +190,6 @@ def test_serve_answers_like_the_registered_pipeline_and_stops_on_sigterm(tmp_pat
 def test_serve_stops_on_ctrl_c_with_exit_0(tmp_path: Path) -> None:
     # Ctrl-C (SIGINT) stops ``python -m ferrops serve`` as it stops the binary: exit 0
     # and the summary, no KeyboardInterrupt traceback.
-    import signal
-
     X = pd.DataFrame({"a": [float(i) for i in range(20)]})
     y = pd.Series(["yes" if i > 10 else "no" for i in range(20)])
     reg = fo.ModelRegistry(tmp_path / "reg")
