@@ -98,9 +98,15 @@ impl Drop for Fixture {
 }
 
 fn start() -> Fixture {
+    start_with(|_| {})
+}
+
+/// The demo served with options changed by `configure`.
+fn start_with(configure: impl FnOnce(&mut serve_app::ServeOptions)) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let (registry, store, mut options) = serve_app::demo(dir.path()).unwrap();
     options.poll = None;
+    configure(&mut options);
     let service = Arc::new(Service::load(registry, Some(store), options).unwrap());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -493,26 +499,11 @@ fn the_service_follows_the_canary_alias() {
 
 #[test]
 fn a_canary_alias_answers_a_sticky_share() {
-    let dir = tempfile::tempdir().unwrap();
-    let (registry, store, mut options) = serve_app::demo(dir.path()).unwrap();
-    options.poll = None;
-    options.canary_alias = Some("challenger".into());
-    options.canary_fraction = 0.3;
-    let service = Arc::new(Service::load(registry, Some(store), options).unwrap());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    runtime.spawn(serve_app::serve(
-        Arc::clone(&service),
-        listener,
-        std::future::pending(),
-    ));
+    let fx = start_with(|options| {
+        options.canary_alias = Some("challenger".into());
+        options.canary_fraction = 0.3;
+    });
+    let (addr, service) = (fx.addr, &fx.service);
 
     let mut canary = 0;
     for user in 0..60 {
@@ -544,7 +535,6 @@ fn a_canary_alias_answers_a_sticky_share() {
     let h = get(addr, "/health").json();
     assert_eq!(h["router"]["mode"], "canary");
     assert_eq!(h["versions"], json!([1, 2]));
-    drop(runtime);
 }
 
 /// `ferrops serve` as a process: it prints its address, follows the registry alias as
