@@ -88,6 +88,7 @@ _POLICY_FIELDS = (
     "canary_fraction",
     "rollback",
     "cooldown_micros",
+    "key_column",
 )
 _ROLLBACK_FIELDS = (
     "min_requests",
@@ -170,6 +171,12 @@ class LifecyclePolicy:
         ``rollback_on_drift`` [True], ``promote_after`` (requests) [400].
     cooldown_micros : int or datetime.timedelta
         Least time between two retrainings [0].
+    key_column : str or None
+        The routing-key column (a user or customer id) of the training source's rows
+        [None]. When a step replays the labelled rows since a canary started to judge
+        it (nothing was served through the loop's router since, as when each cron run
+        opens a new loop), each row goes to the variant its key went to in the service;
+        without it rows are split by count.
 
     Raises
     ------
@@ -201,6 +208,7 @@ class LifecyclePolicy:
         canary_fraction: Any = _UNSET,
         rollback: Any = _UNSET,
         cooldown_micros: Any = _UNSET,
+        key_column: Any = _UNSET,
     ) -> None:
         given = {
             "retrain_on_drift": retrain_on_drift,
@@ -215,6 +223,7 @@ class LifecyclePolicy:
             "canary_fraction": canary_fraction,
             "rollback": rollback,
             "cooldown_micros": cooldown_micros,
+            "key_column": key_column,
         }
         d: dict[str, Any] = json.loads(_core.lifecycle_policy_default())
         for name, value in given.items():

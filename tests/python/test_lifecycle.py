@@ -330,3 +330,33 @@ def test_policy_defaults_round_trip_and_bad_loop_arguments(tmp_path):
         fo.Lifecycle(registry, "m", pipeline(), "y", lambda u: None, gate()).simulate(
             make_stream(1, 10, 100, 0), "t", step=dt.timedelta(0)
         )
+
+
+def test_a_cron_driven_loop_resumes_its_canary_in_each_new_process(tmp_path, history):
+    # Each step is a new loop on the same registry (as each cron run is a new process),
+    # given the day's served rows. A canary started by one run goes on in the next
+    # (router and state rebuilt from the `challenger` alias), judged on the window
+    # replayed through the router by routing key; it is promoted by a later run.
+    registry = fo.ModelRegistry(tmp_path / "reg", actor="cron")
+    policy_with_key = fo.LifecyclePolicy(**{**policy().to_dict(), "key_column": "key"})
+    assert policy_with_key.key_column == "key"
+
+    def make() -> fo.Lifecycle:
+        return fo.Lifecycle(registry, "churn", pipeline(), "label", window_source(history, 4), gate(), policy_with_key)
+
+    make().step(T0 + 5 * DAY - pd.Timedelta(microseconds=1))
+    events, resumed = [], 0
+    for day in range(5, 20):
+        run = make()
+        if run.state["state"] == "canary":
+            resumed += 1
+            assert registry.alias("churn", "challenger") == run.state["candidate"]
+            assert run.router_status()["mode"] == "canary"
+        window = between(history, T0 + day * DAY, T0 + (day + 1) * DAY)[["key", "x1", "x2", "label"]]
+        events += [(day, d) for d in run.step(T0 + (day + 1) * DAY, window) if d.kind != "stable"]
+    assert resumed >= 1, events
+    started = next(day for day, d in events if d.kind == "canary_started")
+    promoted = [(day, d) for day, d in events if d.kind == "promoted"]
+    assert promoted and promoted[0][0] > started, "\n".join(f"{day} {d.kind} {d.version} {d.reason[:200]}" for day, d in events)
+    assert "labelled rows since the canary started (from the training source) replayed" in promoted[0][1].reason
+    assert registry.alias("churn", "champion") == promoted[-1][1].version

@@ -287,6 +287,69 @@ fn a_restarted_loop_resumes_from_the_registry_and_stays_quiet_without_drift() {
     assert_eq!(registry.versions("m").unwrap().len(), 1);
 }
 
+/// Driven from cron: every step is a new process (a new `Lifecycle` on the same
+/// registry) given the day's served rows. A canary started by one run is resumed by the
+/// next (router and state from the `challenger` alias) and judged on the rows replayed
+/// through the router with their routing keys; it is promoted over runs, never lost.
+#[test]
+fn a_cron_driven_loop_resumes_its_canary_in_each_new_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = ModelRegistry::open(dir.path().to_str().unwrap()).unwrap();
+    let history = stream(20, 400, 10, 1);
+    let make = || {
+        Lifecycle::new(
+            registry.clone(),
+            "churn",
+            pipeline(),
+            "label",
+            window_source(history.clone(), 4),
+            gate(),
+            LifecyclePolicy {
+                key_column: Some("key".into()),
+                ..policy()
+            },
+        )
+        .unwrap()
+    };
+    make().step(T0 + 5 * DAY - 1, None).unwrap();
+    let mut kinds = Vec::new();
+    let mut resumed = 0;
+    let mut replayed = 0;
+    for day in 5..20 {
+        let mut run = make();
+        if let State::Canary { candidate, .. } = run.state() {
+            resumed += 1;
+            assert_eq!(registry.alias("churn", "challenger").unwrap(), Some(*candidate));
+            assert_eq!(run.router().unwrap().status().mode, "canary");
+        }
+        let window = rows_between(&history, T0 + day * DAY - 1, T0 + (day + 1) * DAY - 1)
+            .project(&[1, 2, 3, 4])
+            .unwrap();
+        for d in run.step(T0 + (day + 1) * DAY, Some(&window)).unwrap() {
+            replayed += usize::from(d.reason.contains("replayed through the router"));
+            kinds.push((day, d.kind, d.version, d.reason));
+        }
+    }
+    let events: Vec<_> = kinds.iter().filter(|k| k.1 != DecisionKind::Stable).collect();
+    assert!(resumed >= 1 && replayed >= 1, "{events:#?}");
+    let promoted: Vec<_> = events.iter().filter(|k| k.1 == DecisionKind::Promoted).collect();
+    assert!(!promoted.is_empty(), "a resumed canary is promoted: {events:#?}");
+    // Promoted by a later run than the one that started it, on the replayed rows.
+    let started = events
+        .iter()
+        .find(|k| k.1 == DecisionKind::CanaryStarted)
+        .unwrap();
+    assert!(promoted[0].0 > started.0 && promoted[0].3.contains("labelled rows since the canary started"));
+    let champion = registry.alias("churn", "champion").unwrap().unwrap();
+    assert_eq!(Some(champion), promoted.last().unwrap().2);
+    // The registry's log names each promotion's evidence, replayed rows included.
+    let trail = registry.history("churn", Some("champion")).unwrap();
+    assert!(
+        trail.last().unwrap().reason.contains("canary promoted"),
+        "{trail:?}"
+    );
+}
+
 #[test]
 fn errors_are_specific_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@
 //! |---|---|
 //! | no champion | train on everything up to now, gate on absolute thresholds, register, make it champion |
 //! | stable | test the window against the champion's reference profile (drift) and score the champion on the window's labelled rows (decay); if either trips the policy, retrain → gate against the champion on the same held-out rows → register → canary |
-//! | canary | judge the canary's live evidence with the rollback policy (traffic drifting from the candidate's training data counts against it only when it drifts less from the champion's: a change in the world is no fault of the model retrained for it): roll back (alias and router) with the reasons, promote (alias by compare-and-swap, router pointer swap), or wait |
+//! | canary | (a canary resumed by a new process, with nothing served through its router yet: replay the source's labelled rows since the canary started through the router by routing key first) judge the canary's live evidence with the rollback policy (traffic drifting from the candidate's training data counts against it only when it drifts less from the champion's: a change in the world is no fault of the model retrained for it): roll back (alias and router) with the reasons, promote (alias by compare-and-swap, router pointer swap), or wait |
 
 mod report;
 mod source;
@@ -35,13 +35,17 @@ use crate::drift::{DriftDetector, DriftOptions, DriftTest, Profile};
 use crate::error::{Error, Result};
 use crate::pipeline::{FittedPipeline, Pipeline};
 use crate::registry::{Expected, ModelMetadata, ModelRegistry, ModelVersion};
-use crate::serve::{DriftEvidence, PolicyAction, RollbackPolicy, Router, ServedModel};
+use crate::serve::{DriftEvidence, PolicyAction, Role, RollbackPolicy, Router, ServedModel};
 use crate::validate::gate::{evaluate_pipeline, Gate, MetricSet};
 
 /// The alias of the model in production.
 pub const CHAMPION: &str = "champion";
 /// The alias of a candidate under canary.
 pub const CHALLENGER: &str = "challenger";
+
+/// The version tag holding the time (µs since the epoch, the step's `now`) of the step
+/// that registered it: a canary resumed by a new process takes its evidence from then.
+pub const STEP_TAG: &str = "lifecycle_step_micros";
 
 /// When to retrain, how to evaluate, and how to run the canary.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +84,12 @@ pub struct LifecyclePolicy {
     pub rollback: RollbackPolicy,
     /// Least time between two retrainings (µs).
     pub cooldown_micros: i64,
+    /// The routing-key column (a user or customer id) of the training source's rows.
+    /// When a step replays the labelled rows since a canary started to judge it
+    /// (nothing was served through the loop's router since: a cron run resumed it),
+    /// each row goes to the variant its key went to in the service; without it rows are
+    /// split by count.
+    pub key_column: Option<String>,
 }
 
 impl Default for LifecyclePolicy {
@@ -104,6 +114,7 @@ impl Default for LifecyclePolicy {
                 .max_metric_drop(crate::serve::PolicyMetric::Accuracy, 0.05, 100)
                 .promote_after(400),
             cooldown_micros: 0,
+            key_column: None,
         }
     }
 }
@@ -235,8 +246,10 @@ impl Lifecycle {
     /// tables `source` gives, gate candidates with `gate`, decide with `policy`.
     ///
     /// If the registry already has a champion for `model`, the loop starts from it
-    /// (and its router serves it); a challenger alias left by an interrupted canary is
-    /// treated as rolled back on the next step.
+    /// (and its router serves it); if it also has a `challenger` (a canary started by
+    /// an earlier run), the canary goes on: the router serves it beside the champion and
+    /// the next step judges it (on the window's rows, replayed through the router when
+    /// nothing was served through it, see [`step`](Self::step)).
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for an invalid policy; registry errors.
@@ -271,8 +284,36 @@ impl Lifecycle {
         };
         if let Some(v) = champion {
             let served = lifecycle.registry.load_served(model, CHAMPION)?;
-            lifecycle.router = Some(Arc::new(Router::new(served)));
+            let router = Arc::new(Router::new(served));
             lifecycle.state = State::Stable { champion: v };
+            // A canary started by an earlier run (a cron job's last step) goes on.
+            let challenger = lifecycle.registry.alias(model, CHALLENGER)?;
+            if let Some(candidate) = challenger.filter(|c| *c != v) {
+                let served = lifecycle.registry.load_served(model, &candidate.to_string())?;
+                router.start_canary(served, lifecycle.policy.canary_fraction)?;
+                // The step's time, as the loop's clock (which a simulation sets) saw it;
+                // else when the alias was set.
+                let tagged = lifecycle
+                    .registry
+                    .version(model, candidate)?
+                    .tags
+                    .get(STEP_TAG)
+                    .and_then(|t| t.parse::<i64>().ok());
+                let since_micros = match tagged {
+                    Some(t) => t,
+                    None => lifecycle
+                        .registry
+                        .history(model, Some(CHALLENGER))?
+                        .last()
+                        .map_or(0, |e| e.at_micros),
+                };
+                lifecycle.state = State::Canary {
+                    champion: v,
+                    candidate,
+                    since_micros,
+                };
+            }
+            lifecycle.router = Some(router);
         }
         Ok(lifecycle)
     }
@@ -335,8 +376,10 @@ impl Lifecycle {
             State::Empty => self.bootstrap(now_micros),
             State::Stable { champion } => self.watch(now_micros, champion, window),
             State::Canary {
-                champion, candidate, ..
-            } => self.judge_canary(now_micros, champion, candidate, window),
+                champion,
+                candidate,
+                since_micros,
+            } => self.judge_canary(now_micros, champion, candidate, since_micros, window),
         };
         if let Err(e) = &result {
             self.decide(now_micros, DecisionKind::Error, None, e.to_string());
@@ -365,7 +408,7 @@ impl Lifecycle {
             );
             return Ok(());
         }
-        let version = self.register(&candidate, "bootstrap")?;
+        let version = self.register(&candidate, "bootstrap", now)?;
         self.registry.set_alias(
             &self.model,
             CHAMPION,
@@ -566,7 +609,7 @@ impl Lifecycle {
             );
             return Ok(());
         }
-        let version = self.register(&candidate, trigger)?;
+        let version = self.register(&candidate, trigger, now)?;
         self.start_canary(
             now,
             champion,
@@ -666,7 +709,8 @@ impl Lifecycle {
                 &fitted,
                 ModelMetadata::new()
                     .metrics(candidate_metrics.iter().map(|(k, v)| (k.to_string(), v)))
-                    .tag("trigger", format!("proposed: {reason}")),
+                    .tag("trigger", format!("proposed: {reason}"))
+                    .tag(STEP_TAG, now_micros.to_string()),
             )?;
             self.start_canary(
                 now_micros,
@@ -727,24 +771,80 @@ impl Lifecycle {
         }))
     }
 
+    /// Replay the evidence of a canary nothing was served through: the source's
+    /// labelled rows from `since` to `now` when it orders rows in time (so evidence
+    /// accumulates over runs), else the window. Returns what was replayed, for the
+    /// decision's reason.
+    fn replay_since(&self, now: i64, since: i64, window: Option<&RecordBatch>) -> Result<Option<String>> {
+        let data = self.source.training_set(now)?;
+        let (rows, what, skip) = match &data.time_column {
+            Some(time) => {
+                let times = micros_column(&data.table, time)?;
+                let mask: arrow::array::BooleanArray = times
+                    .iter()
+                    .map(|t| Some(t.is_some_and(|t| t > since && t <= now)))
+                    .collect();
+                let rows = filter_record_batch(&data.table, &mask)?;
+                let what = format!(
+                    "the {} labelled rows since the canary started (from the training source)",
+                    rows.num_rows()
+                );
+                (rows, what, Some(time.as_str()))
+            }
+            None => match window {
+                Some(w) => (w.clone(), format!("the window's {} rows", w.num_rows()), None),
+                None => return Ok(None),
+            },
+        };
+        if rows.num_rows() == 0 {
+            return Ok(None);
+        }
+        let keys = match &self.policy.key_column {
+            Some(k) => key_values(&rows, k)?,
+            None => vec![None; rows.num_rows()],
+        };
+        self.serve_window(&rows, &keys, skip)?;
+        Ok(Some(format!(
+            "{what} replayed through the router (nothing was served through it since the canary started)"
+        )))
+    }
+
     /// Canary: roll back, promote, or wait, on the live evidence.
     fn judge_canary(
         &mut self,
         now: i64,
         champion: u64,
         candidate: u64,
+        since_micros: i64,
         window: Option<&RecordBatch>,
     ) -> Result<()> {
         let router = self
             .router
             .clone()
             .ok_or_else(|| Error::InvalidData("no router".into()))?;
+        // Nothing served through this router since the canary started (a new process
+        // resumed it, or the caller serves elsewhere): the labelled rows since the
+        // canary started are the evidence, routed as the service routed them (by key)
+        // and their labels fed back.
+        let unserved = router
+            .metrics()
+            .iter()
+            .filter(|r| r.role == Role::Canary)
+            .all(|r| r.metrics.requests == 0);
+        let replayed = match unserved {
+            true => self.replay_since(now, since_micros, window)?,
+            false => None,
+        };
         let drift = match window.filter(|w| w.num_rows() >= self.policy.min_drift_rows) {
             Some(w) if self.policy.rollback.rollback_on_drift => self.canary_drift(champion, candidate, w)?,
             _ => None,
         };
         let decision = router.check(&self.policy.rollback, drift)?;
-        let reasons = decision.reasons.join("; ");
+        let reasons = replayed
+            .into_iter()
+            .chain(decision.reasons.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("; ");
         match decision.action {
             PolicyAction::Continue => {
                 self.decide(now, DecisionKind::CanaryWaiting, Some(candidate), reasons);
@@ -859,16 +959,7 @@ impl Lifecycle {
         if self.state == State::Empty {
             self.step(start, None)?;
         }
-        let keys: Option<Vec<Option<String>>> = match key_column {
-            Some(k) => Some(
-                (0..stream.num_rows())
-                    .map(|i| {
-                        crate::data::table::value_at(crate::data::table::column(stream, k)?, i).map(key_text)
-                    })
-                    .collect::<Result<_>>()?,
-            ),
-            None => None,
-        };
+        let keys = key_column.map(|k| key_values(stream, k)).transpose()?;
         let mut window_start = start;
         while window_start <= end {
             let window_end = window_start.saturating_add(step_micros);
@@ -886,15 +977,16 @@ impl Lifecycle {
                     .collect(),
                 None => vec![None; rows.len()],
             };
-            self.serve_window(&window, &window_keys, time_column)?;
+            self.serve_window(&window, &window_keys, Some(time_column))?;
             self.step(window_end, Some(&drop_columns(&window, &[time_column])?))?;
             window_start = window_end;
         }
         Ok(&self.timeline)
     }
 
-    /// Serve each row through the router and feed its label back.
-    fn serve_window(&self, window: &RecordBatch, keys: &[Option<String>], time_column: &str) -> Result<()> {
+    /// Serve each row through the router and feed its label back (`skip`: a column
+    /// that is not a feature, such as the time).
+    fn serve_window(&self, window: &RecordBatch, keys: &[Option<String>], skip: Option<&str>) -> Result<()> {
         let Some(router) = &self.router else { return Ok(()) };
         let schema = window.schema();
         let target_index = schema.index_of(&self.target).ok();
@@ -906,7 +998,7 @@ impl Lifecycle {
                 let v = crate::data::table::value_at(window.column(i), row)?;
                 if Some(i) == target_index {
                     actual = Some(v);
-                } else if name != time_column {
+                } else if Some(name.as_str()) != skip {
                     values.push((name.as_str(), v));
                 }
             }
@@ -958,7 +1050,9 @@ impl Lifecycle {
         })
     }
 
-    fn register(&self, candidate: &Candidate, trigger: &str) -> Result<ModelVersion> {
+    /// Register a candidate, tagged with what triggered it and the step's time
+    /// ([`STEP_TAG`]: a resumed canary's evidence starts there).
+    fn register(&self, candidate: &Candidate, trigger: &str, now: i64) -> Result<ModelVersion> {
         let mut lineage = candidate.lineage.clone();
         if lineage.training_table.is_none() {
             lineage.training_table = Some(crate::registry::TableFingerprint::of(&candidate.train_table)?);
@@ -969,6 +1063,7 @@ impl Lifecycle {
             ModelMetadata::new()
                 .metrics(candidate.metrics.iter().map(|(k, v)| (k.to_string(), v)))
                 .tag("trigger", trigger)
+                .tag(STEP_TAG, now.to_string())
                 .param("train_rows", candidate.train_rows)
                 .lineage(lineage)
                 .profile(candidate.profile.clone()),
@@ -1005,6 +1100,14 @@ fn gate_reasons(report: &crate::validate::gate::GateReport) -> String {
 }
 
 /// A request key from a cell: text as is, numbers and booleans formatted, null none.
+/// The routing keys of `table`'s rows: column `column` as text.
+fn key_values(table: &RecordBatch, column: &str) -> Result<Vec<Option<String>>> {
+    let keys = crate::data::table::column(table, column)?;
+    (0..table.num_rows())
+        .map(|i| crate::data::table::value_at(keys, i).map(key_text))
+        .collect()
+}
+
 fn key_text(v: Value) -> Option<String> {
     match v {
         Value::Null => None,
