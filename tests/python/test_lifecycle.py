@@ -357,6 +357,8 @@ def test_a_cron_driven_loop_resumes_its_canary_in_each_new_process(tmp_path, his
     assert resumed >= 1, events
     started = next(day for day, d in events if d.kind == "canary_started")
     promoted = [(day, d) for day, d in events if d.kind == "promoted"]
-    assert promoted and promoted[0][0] > started, "\n".join(f"{day} {d.kind} {d.version} {d.reason[:200]}" for day, d in events)
+    assert promoted and promoted[0][0] > started, "\n".join(
+        f"{day} {d.kind} {d.version} {d.reason[:200]}" for day, d in events
+    )
     assert "labelled rows since the canary started (from the training source) replayed" in promoted[0][1].reason
     assert registry.alias("churn", "champion") == promoted[-1][1].version
