@@ -208,3 +208,20 @@ def test_serve_stops_on_ctrl_c_with_exit_0(tmp_path: Path) -> None:
     assert server.returncode == 0, err
     assert "KeyboardInterrupt" not in err
     assert out.startswith("stopped: served 0 prediction requests"), out
+
+
+def test_the_command_line_starts_without_importing_the_python_layer() -> None:
+    # ``import ferrops`` is lazy (PEP 562): ``python -m ferrops`` runs the Rust command
+    # line without importing scikit-learn, pandas or the wrappers, so CI steps start fast.
+    probe = (
+        "import sys, ferrops.__main__ as m; code = m.main(['--version']); "
+        "heavy = sorted(n for n in ('sklearn', 'pandas', 'ferrops.pipeline') if n in sys.modules); "
+        "print(code, heavy)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("0 []"), done.stdout
+    # The names are still there on first use, and ``dir`` lists them.
+    assert fo.Pipeline.__module__ == "ferrops.pipeline" and "Pipeline" in dir(fo)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = fo.Nope  # type: ignore[attr-defined]
