@@ -47,6 +47,11 @@ pub const CHALLENGER: &str = "challenger";
 /// that registered it: a canary resumed by a new process takes its evidence from then.
 pub const STEP_TAG: &str = "lifecycle_step_micros";
 
+/// The version tag holding the canary fraction the loop runs it at: a service following
+/// the `challenger` alias (`ferrops serve --canary challenger`) and a resumed loop use
+/// it, so that every process routes a key to the same variant.
+pub const CANARY_FRACTION_TAG: &str = "lifecycle_canary_fraction";
+
 /// When to retrain, how to evaluate, and how to run the canary.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -192,6 +197,11 @@ pub struct Lifecycle {
     router: Option<Arc<Router>>,
     state: State,
     last_retrain_micros: Option<i64>,
+    /// The running canary's evidence is replayed from the source (nothing was served
+    /// through the router): up to when it has been (so each step adds only newer rows),
+    /// and the router's request count right after (more later means the caller now
+    /// serves through the router: live evidence from then on, nothing replayed twice).
+    replayed_until: Option<(i64, u64)>,
     timeline: Timeline,
     steps: u64,
 }
@@ -275,6 +285,7 @@ impl Lifecycle {
             router: None,
             state: State::Empty,
             last_retrain_micros: None,
+            replayed_until: None,
             timeline: Timeline::new(model),
             steps: 0,
         };
@@ -290,15 +301,16 @@ impl Lifecycle {
             let challenger = lifecycle.registry.alias(model, CHALLENGER)?;
             if let Some(candidate) = challenger.filter(|c| *c != v) {
                 let served = lifecycle.registry.load_served(model, &candidate.to_string())?;
-                router.start_canary(served, lifecycle.policy.canary_fraction)?;
+                let tags = lifecycle.registry.version(model, candidate)?.tags;
+                // The fraction it started at (the policy may have changed since).
+                let fraction = tags
+                    .get(CANARY_FRACTION_TAG)
+                    .and_then(|f| f.parse::<f64>().ok())
+                    .unwrap_or(lifecycle.policy.canary_fraction);
+                router.start_canary(served, fraction)?;
                 // The step's time, as the loop's clock (which a simulation sets) saw it;
                 // else when the alias was set.
-                let tagged = lifecycle
-                    .registry
-                    .version(model, candidate)?
-                    .tags
-                    .get(STEP_TAG)
-                    .and_then(|t| t.parse::<i64>().ok());
+                let tagged = tags.get(STEP_TAG).and_then(|t| t.parse::<i64>().ok());
                 let since_micros = match tagged {
                     Some(t) => t,
                     None => lifecycle
@@ -418,6 +430,7 @@ impl Lifecycle {
         )?;
         let served = ServedModel::new(&self.model, version.version, Arc::new(candidate.fitted));
         self.router = Some(Arc::new(Router::new(served)));
+        self.replayed_until = None;
         self.state = State::Stable {
             champion: version.version,
         };
@@ -638,6 +651,7 @@ impl Lifecycle {
             ServedModel::new(&self.model, version.version, Arc::new(fitted)),
             self.policy.canary_fraction,
         )?;
+        self.replayed_until = None;
         self.state = State::Canary {
             champion,
             candidate: version.version,
@@ -710,7 +724,8 @@ impl Lifecycle {
                 ModelMetadata::new()
                     .metrics(candidate_metrics.iter().map(|(k, v)| (k.to_string(), v)))
                     .tag("trigger", format!("proposed: {reason}"))
-                    .tag(STEP_TAG, now_micros.to_string()),
+                    .tag(STEP_TAG, now_micros.to_string())
+                    .tag(CANARY_FRACTION_TAG, self.policy.canary_fraction.to_string()),
             )?;
             self.start_canary(
                 now_micros,
@@ -775,7 +790,13 @@ impl Lifecycle {
     /// labelled rows from `since` to `now` when it orders rows in time (so evidence
     /// accumulates over runs), else the window. Returns what was replayed, for the
     /// decision's reason.
-    fn replay_since(&self, now: i64, since: i64, window: Option<&RecordBatch>) -> Result<Option<String>> {
+    fn replay_since(
+        &self,
+        now: i64,
+        since: i64,
+        first: bool,
+        window: Option<&RecordBatch>,
+    ) -> Result<Option<String>> {
         let data = self.source.training_set(now)?;
         let (rows, what, skip) = match &data.time_column {
             Some(time) => {
@@ -786,8 +807,13 @@ impl Lifecycle {
                     .collect();
                 let rows = filter_record_batch(&data.table, &mask)?;
                 let what = format!(
-                    "the {} labelled rows since the canary started (from the training source)",
-                    rows.num_rows()
+                    "the {} labelled rows since {} (from the training source)",
+                    rows.num_rows(),
+                    if first {
+                        "the canary started"
+                    } else {
+                        "the last step"
+                    }
                 );
                 (rows, what, Some(time.as_str()))
             }
@@ -826,14 +852,28 @@ impl Lifecycle {
         // resumed it, or the caller serves elsewhere): the labelled rows since the
         // canary started are the evidence, routed as the service routed them (by key)
         // and their labels fed back.
+        let requests = |router: &Router| -> u64 { router.metrics().iter().map(|r| r.metrics.requests).sum() };
         let unserved = router
             .metrics()
             .iter()
             .filter(|r| r.role == Role::Canary)
             .all(|r| r.metrics.requests == 0);
-        let replayed = match unserved {
-            true => self.replay_since(now, since_micros, window)?,
-            false => None,
+        let from = match self.replayed_until {
+            Some((until, count)) if requests(&router) == count => Some((until, false)),
+            Some(_) => None,
+            None if unserved => Some((since_micros, true)),
+            None => None,
+        };
+        let replayed = match from {
+            Some((from, first)) => {
+                let what = self.replay_since(now, from, first, window)?;
+                self.replayed_until = Some((now, requests(&router)));
+                what
+            }
+            None => {
+                self.replayed_until = None;
+                None
+            }
         };
         let drift = match window.filter(|w| w.num_rows() >= self.policy.min_drift_rows) {
             Some(w) if self.policy.rollback.rollback_on_drift => self.canary_drift(champion, candidate, w)?,
@@ -857,6 +897,7 @@ impl Lifecycle {
                     Expected::Version(candidate),
                     &format!("canary rolled back: {reasons}"),
                 )?;
+                self.replayed_until = None;
                 self.state = State::Stable { champion };
                 self.decide(
                     now,
@@ -880,6 +921,7 @@ impl Lifecycle {
                     Expected::Version(candidate),
                     "promoted to champion",
                 )?;
+                self.replayed_until = None;
                 self.state = State::Stable { champion: candidate };
                 self.decide(
                     now,
@@ -917,6 +959,7 @@ impl Lifecycle {
         if router.rollback(reason).is_err() {
             router.switch(self.registry.load_served(&self.model, &to.to_string())?)?;
         }
+        self.replayed_until = None;
         self.state = State::Stable { champion: to };
         self.decide(
             now_micros,
@@ -1064,6 +1107,7 @@ impl Lifecycle {
                 .metrics(candidate.metrics.iter().map(|(k, v)| (k.to_string(), v)))
                 .tag("trigger", trigger)
                 .tag(STEP_TAG, now.to_string())
+                .tag(CANARY_FRACTION_TAG, self.policy.canary_fraction.to_string())
                 .param("train_rows", candidate.train_rows)
                 .lineage(lineage)
                 .profile(candidate.profile.clone()),
@@ -1099,7 +1143,6 @@ fn gate_reasons(report: &crate::validate::gate::GateReport) -> String {
         .join("; ")
 }
 
-/// A request key from a cell: text as is, numbers and booleans formatted, null none.
 /// The routing keys of `table`'s rows: column `column` as text.
 fn key_values(table: &RecordBatch, column: &str) -> Result<Vec<Option<String>>> {
     let keys = crate::data::table::column(table, column)?;
@@ -1108,6 +1151,7 @@ fn key_values(table: &RecordBatch, column: &str) -> Result<Vec<Option<String>>> 
         .collect()
 }
 
+/// A request key from a cell: text as is, numbers and booleans formatted, null none.
 fn key_text(v: Value) -> Option<String> {
     match v {
         Value::Null => None,
