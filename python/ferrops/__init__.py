@@ -31,7 +31,29 @@ from ._core import (
 )
 
 if TYPE_CHECKING:
-    from . import drift, gates, lifecycle, metrics, model_selection, registry, serve, store, validation
+    from . import (
+        drift,
+        gates,
+        lifecycle,
+        metrics,
+        model_selection,
+        registry,
+        serve,
+        store,
+        validation,
+    )
+    from . import (
+        pipeline as pipeline,
+    )
+    from . import (
+        preprocess as preprocess,
+    )
+    from . import (
+        trainers as trainers,
+    )
+    from . import (
+        transforms as transforms,
+    )
     from ._kmeans import KMeans
     from .gates import GateReport, ModelGate, ModelMetrics, Threshold, evaluate, threshold
     from .lifecycle import Lifecycle, LifecyclePolicy, StoreSource
@@ -84,9 +106,24 @@ if TYPE_CHECKING:
     )
     from .validation import Schema, ValidationReport, expect, infer_schema, validate
 
-# Submodules, and the public names each submodule defines: imported on first access.
+# The public submodules (attributes, as in an eagerly imported package) and the public
+# names each defines: imported on first access.
 _SUBMODULES = frozenset(
-    ["drift", "gates", "lifecycle", "metrics", "model_selection", "registry", "serve", "store", "validation"]
+    [
+        "drift",
+        "gates",
+        "lifecycle",
+        "metrics",
+        "model_selection",
+        "pipeline",
+        "preprocess",
+        "registry",
+        "serve",
+        "store",
+        "trainers",
+        "transforms",
+        "validation",
+    ]
 )
 _LAZY: dict[str, str] = {
     "KMeans": "_kmeans",

@@ -221,7 +221,15 @@ def test_the_command_line_starts_without_importing_the_python_layer() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("0 []"), done.stdout
-    # The names are still there on first use, and ``dir`` lists them.
+    # The names are still there on first use, and ``dir`` lists them; every public
+    # submodule is an attribute of a fresh ``import ferrops``, whatever was imported first.
     assert fo.Pipeline.__module__ == "ferrops.pipeline" and "Pipeline" in dir(fo)
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import ferrops; print(ferrops.transforms.__name__, ferrops.trainers.__name__)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert fresh.stdout.split() == ["ferrops.transforms", "ferrops.trainers"], fresh.stderr
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = fo.Nope  # type: ignore[attr-defined]
