@@ -43,7 +43,7 @@ struct Config {
     store: Option<String>,
     features: Vec<String>,
     canary: Option<String>,
-    canary_fraction: f64,
+    canary_fraction: Option<f64>,
     host: String,
     port: u16,
     poll_seconds: u64,
@@ -73,7 +73,13 @@ fn config() -> Result<Config, String> {
             .map(|f| f.split(',').map(|s| s.trim().to_string()).collect())
             .unwrap_or_default(),
         canary: env("FERROPS_CANARY"),
-        canary_fraction: parsed("FERROPS_CANARY_FRACTION", 0.1)?,
+        canary_fraction: env("FERROPS_CANARY_FRACTION")
+            .map(|f| {
+                f.trim()
+                    .parse()
+                    .map_err(|e| format!("FERROPS_CANARY_FRACTION=`{f}`: {e}"))
+            })
+            .transpose()?,
         host: env("HOST").unwrap_or_else(|| "127.0.0.1".into()),
         port: parsed("PORT", 8080)?,
         poll_seconds: parsed("FERROPS_POLL_SECONDS", 10)?,
@@ -133,6 +139,8 @@ fn run(config: Config) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {address}: {e} (set PORT or HOST)"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
+        // Handlers first: a signal sent as soon as the start line shows is not missed.
+        let shutdown = serve_app::shutdown_signal();
         let status = service.router().status();
         println!(
             "serving {}@{} = {} on http://{local}  (Ctrl-C stops)",
@@ -151,13 +159,13 @@ fn run(config: Config) -> Result<(), String> {
                 "  curl -s -X POST http://{local}/feedback -d '{{\"variant\": \"champion\", \"prediction\": \"no\", \"actual\": \"yes\"}}'"
             );
         }
-        serve_app::serve(Arc::clone(&service), listener, serve_app::shutdown_signal())
+        serve_app::serve(Arc::clone(&service), listener, shutdown)
             .await
             .map_err(|e| format!("the server failed: {e}"))
     });
     // The runtime goes first, then the registry and store (they own runtimes of their
     // own, which may not be dropped inside another runtime).
-    drop(runtime);
+    runtime.shutdown_timeout(Duration::from_secs(5));
     drop(service);
     drop(demo_dir);
     outcome?;

@@ -301,6 +301,26 @@ fn predict_health_metrics_feedback_over_http() {
         message.contains("not_found") && message.contains("spend"),
         "{message}"
     );
+    let empty_entity = post(addr, "/predict", r#"{"entity": {}, "features": {"plan": "pro"}}"#);
+    assert_eq!(empty_entity.status, 400, "{}", empty_entity.body);
+    assert!(empty_entity.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("`entity` is empty"));
+    let not_an_object = post(addr, "/predict", "[1, 2]");
+    assert_eq!(not_an_object.status, 400, "{}", not_an_object.body);
+    // Over the body limit: 413, as JSON like every other error.
+    let huge = format!(
+        r#"{{"features": {{"plan": "{}"}}}}"#,
+        "x".repeat(serve_app::MAX_BODY_BYTES)
+    );
+    let too_big = post(addr, "/predict", &huge);
+    assert_eq!(too_big.status, 413, "{}", too_big.body);
+    assert!(
+        too_big.json()["error"].as_str().unwrap().contains("limit"),
+        "{}",
+        too_big.body
+    );
     let unknown_view_key = post(
         addr,
         "/predict",
@@ -357,7 +377,7 @@ fn predict_health_metrics_feedback_over_http() {
     let fb = post(
         addr,
         "/feedback",
-        r#"{"variant": "champion", "prediction": "yes", "actual": "no"}"#,
+        r#"{"variant": "champion", "version": 1, "prediction": "yes", "actual": "no"}"#,
     );
     assert_eq!(fb.status, 200, "{}", fb.body);
     let nobody = post(
@@ -369,6 +389,14 @@ fn predict_health_metrics_feedback_over_http() {
     assert!(nobody.json()["error"].as_str().unwrap().contains("canary"));
     let bad = post(addr, "/feedback", r#"{"variant": "champion"}"#);
     assert_eq!(bad.status, 400);
+    // An outcome names the version that predicted: a variant since moved is a conflict.
+    let stale = post(
+        addr,
+        "/feedback",
+        r#"{"variant": "champion", "version": 7, "prediction": "yes", "actual": "no"}"#,
+    );
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(stale.json()["error"].as_str().unwrap().contains("v1 now, not v7"));
     let text = get(addr, "/metrics").body;
     assert!(
         text.contains("ferrops_outcomes_total{model=\"churn\",variant=\"champion\",version=\"1\"} 2\n"),
@@ -442,7 +470,7 @@ fn the_service_follows_the_canary_alias() {
     let (registry, store, mut options) = serve_app::demo(dir.path()).unwrap();
     options.poll = None;
     options.canary_alias = Some("challenger".into());
-    options.canary_fraction = 0.25;
+    options.canary_fraction = Some(0.25);
     // Not set at the start: no canary yet.
     registry
         .delete_alias("churn", "challenger", Expected::Version(2), "later")
@@ -497,11 +525,111 @@ fn the_service_follows_the_canary_alias() {
     assert_eq!((status.mode.as_str(), status.champion.version), ("single", 2));
 }
 
+/// The champion alias moved to a third version while a canary runs: the canary ends,
+/// the new champion is loaded, and the canary alias (still elsewhere) starts again. A
+/// canary alias on the champion ends the canary. A version the lifecycle tagged with
+/// its canary fraction is canaried at that fraction.
+#[test]
+fn the_champion_moving_during_a_canary() {
+    let dir = tempfile::tempdir().unwrap();
+    let (registry, store, mut options) = serve_app::demo(dir.path()).unwrap();
+    options.poll = None;
+    options.canary_alias = Some("challenger".into());
+    let v3 = registry
+        .register(
+            "churn",
+            &registry.load("churn", "1").unwrap(),
+            ferrops::registry::ModelMetadata::new().tag(ferrops::lifecycle::CANARY_FRACTION_TAG, "0.25"),
+        )
+        .unwrap();
+    let service = Service::load(registry.clone(), Some(store), options).unwrap();
+    // v2 carries no tag: the default share.
+    assert_eq!(service.router().status().variants[1].fraction, 0.1);
+
+    registry
+        .set_alias("churn", "champion", v3.version, Expected::Version(1), "hotfix")
+        .unwrap();
+    let changes = service.sync_alias().unwrap();
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert!(changes[0].starts_with("rollback"), "{changes:?}");
+    assert!(
+        changes[1].starts_with("switch churn v1 -> churn v3"),
+        "{changes:?}"
+    );
+    assert!(changes[2].starts_with("canary churn v2 on 10 %"), "{changes:?}");
+    let status = service.router().status();
+    assert_eq!((status.champion.version, status.mode.as_str()), (3, "canary"));
+
+    registry
+        .set_alias("churn", "challenger", 3, Expected::Version(2), "same as champion")
+        .unwrap();
+    let changes = service.sync_alias().unwrap();
+    assert!(
+        changes.len() == 1 && changes[0].contains("on the champion"),
+        "{changes:?}"
+    );
+    assert_eq!(service.router().status().mode, "single");
+
+    // Champion back to v1 (a pointer swap: v3's predecessor bakes), v3 then canaried
+    // at the fraction the lifecycle tagged it with.
+    registry
+        .set_alias("churn", "champion", 1, Expected::Version(3), "back")
+        .unwrap();
+    let changes = service.sync_alias().unwrap();
+    assert!(
+        changes.len() == 2 && changes[1].starts_with("canary churn v3 on 25 %"),
+        "{changes:?}"
+    );
+    let status = service.router().status();
+    assert_eq!(status.mode, "canary");
+    assert_eq!(
+        (status.variants[1].version, status.variants[1].fraction),
+        (3, 0.25)
+    );
+}
+
+/// A service around a router built elsewhere knows its champion's columns: requests
+/// with them are answered, typos refused.
+#[test]
+fn a_service_around_a_router_knows_its_champion() {
+    let dir = tempfile::tempdir().unwrap();
+    let (registry, _, _) = serve_app::demo(dir.path()).unwrap();
+    let served = registry.load_served("churn", "champion").unwrap();
+    let mut options = serve_app::ServeOptions::new("churn", "champion");
+    options.poll = None;
+    let router = ferrops::serve::Router::new(served);
+    let service = Arc::new(Service::new(router, None, None, options).unwrap());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(serve_app::serve(service, listener, std::future::pending()));
+    let ok = post(
+        addr,
+        "/predict",
+        r#"{"features": {"tenure": 3.0, "spend": 80.0, "plan": "pro"}}"#,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let typo = post(
+        addr,
+        "/predict",
+        r#"{"features": {"tenur": 3.0, "spend": 80.0, "plan": "pro"}}"#,
+    );
+    assert_eq!(typo.status, 422, "{}", typo.body);
+    assert!(typo.body.contains("tenur"), "{}", typo.body);
+    drop(runtime);
+}
+
 #[test]
 fn a_canary_alias_answers_a_sticky_share() {
     let fx = start_with(|options| {
         options.canary_alias = Some("challenger".into());
-        options.canary_fraction = 0.3;
+        options.canary_fraction = Some(0.3);
     });
     let (addr, service) = (fx.addr, &fx.service);
 
@@ -657,8 +785,19 @@ fn ferrops_serve_usage_errors() {
     serve_app::demo(dir.path()).unwrap();
     let registry = dir.path().join("registry");
     let registry = registry.to_str().unwrap();
+    let store = dir.path().join("store");
+    let store = store.to_str().unwrap();
     let missing = dir.path().join("nowhere");
+    let with_store = |feature: Option<&'static str>| {
+        let mut args = vec!["--registry", registry, "--model", "churn", "--store", store];
+        args.extend(feature.map(|f| ["--feature", f]).into_iter().flatten());
+        args
+    };
     let cases: Vec<(Vec<&str>, &str)> = vec![
+        (with_store(None), "--store needs --feature"),
+        (with_store(Some("nope:*")), "nope"),
+        (with_store(Some("customer_stats:age")), "no feature `age`"),
+        (with_store(Some("customer_stats")), "VIEW:FEATURE"),
         (
             vec!["--registry", missing.to_str().unwrap(), "--model", "churn"],
             "no registry",

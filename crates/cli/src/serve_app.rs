@@ -24,12 +24,14 @@ use std::time::{Duration, Instant};
 use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray};
 use arrow::record_batch::RecordBatch;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ferrops::data::table::value_at;
 use ferrops::data::Value;
+use ferrops::lifecycle::CANARY_FRACTION_TAG;
 use ferrops::registry::ModelRegistry;
 use ferrops::serve::{Change, Role, Router, RouterOptions, RouterStatus, ServedModel};
 use ferrops::store::{FeatureStatus, FeatureStore};
@@ -52,8 +54,11 @@ pub struct ServeOptions {
     /// An alias whose version answers a sticky share of the traffic as a canary
     /// (followed like the champion's, see [`Service::sync_alias`]).
     pub canary_alias: Option<String>,
-    /// The canary's share of the traffic (0 to 1).
-    pub canary_fraction: f64,
+    /// The canary's share of the traffic, in (0, 1). `None`: the fraction the
+    /// retraining loop tagged the canary's version with
+    /// ([`CANARY_FRACTION_TAG`], so that the
+    /// service and the loop route a key alike), else 0.1.
+    pub canary_fraction: Option<f64>,
     /// How long the previous champion stays loaded after the alias moves.
     pub bake_window: Duration,
     /// How often the alias is re-read from the registry (`None`: never).
@@ -69,7 +74,7 @@ impl ServeOptions {
             alias: alias.into(),
             features: Vec::new(),
             canary_alias: None,
-            canary_fraction: 0.1,
+            canary_fraction: None,
             bake_window: Duration::from_secs(15 * 60),
             poll: Some(Duration::from_secs(10)),
         }
@@ -135,8 +140,10 @@ impl Service {
     /// runtime starts or in `spawn_blocking`.
     ///
     /// # Errors
-    /// The registry's errors (an unknown model or alias, a tampered artifact);
-    /// [`Error::InvalidParameter`] for a canary fraction outside (0, 1).
+    /// The registry's errors (an unknown model or alias, a tampered artifact); the
+    /// store's for an unknown feature view or feature; [`Error::InvalidParameter`] for a
+    /// canary fraction outside (0, 1), features without a store or a store without
+    /// features.
     pub fn load(
         registry: ModelRegistry,
         store: Option<FeatureStore>,
@@ -181,7 +188,24 @@ impl Service {
                 "online features need a feature store; pass one (--store)",
             ));
         }
-        Ok(Service {
+        if store.is_some() && options.features.is_empty() {
+            return Err(Error::param(
+                "features",
+                "",
+                "a feature store without features to look up: name them (--feature VIEW:FEATURE or VIEW:*)",
+            ));
+        }
+        if let Some(f) = options.canary_fraction.filter(|f| !(*f > 0.0 && *f < 1.0)) {
+            return Err(Error::param(
+                "canary_fraction",
+                f,
+                "must be between 0 and 1 (exclusive)",
+            ));
+        }
+        if let Some(store) = &store {
+            check_features(store, &options.features)?;
+        }
+        let service = Service {
             router,
             registry,
             store,
@@ -190,10 +214,14 @@ impl Service {
             last_sync: Mutex::new(None),
             started: Instant::now(),
             predict_requests: AtomicU64::new(0),
-        })
+        };
+        service.remember(&service.router.champion());
+        Ok(service)
     }
 
     /// Note a version's columns and classes (to check requests and label probabilities).
+    /// [`sync_alias`](Self::sync_alias) does it for what it loads; call it for a model
+    /// put into [`router`](Self::router) directly.
     pub fn remember(&self, model: &ServedModel) {
         let info = VersionInfo::of(model);
         self.versions
@@ -271,24 +299,59 @@ impl Service {
             let target = registry
                 .alias(model, canary_alias)?
                 .filter(|t| *t != status.champion.version);
+            // Load the new target first: if that fails, the running canary stays.
+            let incoming = match target.filter(|t| running != Some(*t)) {
+                Some(t) => Some((t, registry.load_served(model, &t.to_string())?)),
+                None => None,
+            };
             if running.is_some() && running != target {
                 let reason = match target {
                     Some(t) => format!("registry alias {model}@{canary_alias} moved to v{t}"),
-                    None => format!("registry alias {model}@{canary_alias} removed"),
+                    None => format!("registry alias {model}@{canary_alias} removed or on the champion"),
                 };
                 changes.push(describe(self.router.rollback(&reason)?));
             }
-            if let Some(t) = target.filter(|t| running != Some(*t)) {
-                let served = registry.load_served(model, &t.to_string())?;
+            if let Some((t, served)) = incoming {
+                let fraction = self.canary_fraction(registry, t)?;
                 self.remember(&served);
-                self.router.start_canary(served, self.options.canary_fraction)?;
+                self.router.start_canary(served, fraction)?;
                 changes.push(format!(
                     "canary {model} v{t} on {:.0} % of traffic (registry alias {model}@{canary_alias})",
-                    self.options.canary_fraction * 100.0
+                    fraction * 100.0
                 ));
             }
         }
+        self.prune();
         Ok(changes)
+    }
+
+    /// The canary's share: the option, else the loop's tag on the version, else 0.1.
+    fn canary_fraction(&self, registry: &ModelRegistry, version: u64) -> Result<f64> {
+        if let Some(f) = self.options.canary_fraction {
+            return Ok(f);
+        }
+        let record = registry.version(&self.options.model, version)?;
+        Ok(record
+            .tags
+            .get(CANARY_FRACTION_TAG)
+            .and_then(|f| f.parse::<f64>().ok())
+            .filter(|f| *f > 0.0 && *f < 1.0)
+            .unwrap_or(0.1))
+    }
+
+    /// Forget the columns and classes of versions the router no longer holds.
+    fn prune(&self) {
+        let status = self.router.status();
+        let held: BTreeSet<u64> = status
+            .variants
+            .iter()
+            .map(|v| v.version)
+            .chain(status.previous.map(|p| p.version))
+            .collect();
+        self.versions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|v, _| held.contains(v));
     }
 
     /// Look up the online features of one entity: each feature's name, value and
@@ -395,6 +458,36 @@ impl Service {
     }
 }
 
+/// Check that every `view:feature` (or `view:*`) names a view of `store` and one of
+/// its features.
+fn check_features(store: &FeatureStore, features: &[String]) -> Result<()> {
+    for reference in features {
+        let Some((view, feature)) = reference.split_once(':') else {
+            return Err(Error::param(
+                "features",
+                reference,
+                "name a feature as VIEW:FEATURE, or all of a view's as VIEW:*",
+            ));
+        };
+        let definition = store.feature_view(view)?;
+        if feature != "*" && !definition.features.iter().any(|f| f.name == feature) {
+            return Err(Error::param(
+                "features",
+                reference,
+                format!(
+                    "view `{view}` has no feature `{feature}`; it has {:?}",
+                    definition
+                        .features
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The version of the running canary, if one runs.
 fn canary_version(status: &RouterStatus) -> Option<u64> {
     status
@@ -483,14 +576,31 @@ struct PredictRequest {
 #[serde(deny_unknown_fields)]
 struct FeedbackRequest {
     variant: String,
+    /// The version that made the prediction (as `/predict` answered): refused with 409
+    /// when the variant has since moved to another version.
+    #[serde(default)]
+    version: Option<u64>,
     prediction: Json,
     actual: Json,
 }
 
-/// The JSON body as `T`, or the message of a 400 answer.
-fn parse<T: serde::de::DeserializeOwned>(body: &Bytes, example: &str) -> std::result::Result<T, String> {
-    serde_json::from_slice(body)
-        .map_err(|e| format!("the body is not a valid request ({e}); send JSON such as {example}"))
+/// The JSON body as `T`, or the error answer (400; 413 for a body over the limit).
+fn parse<T: serde::de::DeserializeOwned>(
+    body: std::result::Result<Bytes, BytesRejection>,
+    example: &str,
+) -> std::result::Result<T, Box<Response>> {
+    let body = body.map_err(|e| {
+        Box::new(error(
+            e.status(),
+            format!("{e} (the limit is {MAX_BODY_BYTES} bytes)"),
+        ))
+    })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a valid request ({e}); send JSON such as {example}"),
+        ))
+    })
 }
 
 fn key_text(key: &Json) -> String {
@@ -500,14 +610,17 @@ fn key_text(key: &Json) -> String {
     }
 }
 
-async fn predict(State(service): State<Arc<Service>>, body: Bytes) -> Response {
+async fn predict(
+    State(service): State<Arc<Service>>,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Response {
     service.predict_requests.fetch_add(1, Ordering::Relaxed);
     let request: PredictRequest = match parse(
-        &body,
+        body,
         r#"{"key": "customer-42", "entity": {"customer_id": 42}, "features": {"plan": "pro"}}"#,
     ) {
         Ok(r) => r,
-        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+        Err(response) => return *response,
     };
     let features = request.features.unwrap_or_default();
     let known = service.known_columns();
@@ -525,6 +638,12 @@ async fn predict(State(service): State<Arc<Service>>, body: Bytes) -> Response {
     // nulls, which an imputer in the pipeline can fill, as Feast returns them).
     let mut missing = Map::new();
     if let Some(entity) = request.entity {
+        if entity.is_empty() {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "`entity` is empty: give the entity's key columns, e.g. {\"customer_id\": 42}",
+            );
+        }
         if key.is_none() {
             key = Some(entity.values().map(key_text).collect::<Vec<_>>().join("|"));
         }
@@ -592,14 +711,33 @@ async fn predict(State(service): State<Arc<Service>>, body: Bytes) -> Response {
     }
 }
 
-async fn feedback(State(service): State<Arc<Service>>, body: Bytes) -> Response {
+async fn feedback(
+    State(service): State<Arc<Service>>,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Response {
     let request: FeedbackRequest = match parse(
-        &body,
+        body,
         r#"{"variant": "champion", "prediction": "yes", "actual": "no"}"#,
     ) {
         Ok(r) => r,
-        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+        Err(response) => return *response,
     };
+    if let Some(version) = request.version {
+        let status = service.router.status();
+        let now = status
+            .variants
+            .iter()
+            .find(|v| v.label == request.variant)
+            .map(|v| v.version);
+        if now.is_some_and(|v| v != version) {
+            let message = format!(
+                "the {} is v{} now, not v{version}: the outcome of v{version}'s prediction is not recorded against another version",
+                request.variant,
+                now.unwrap_or_default()
+            );
+            return error(StatusCode::CONFLICT, message);
+        }
+    }
     let predicted = match from_json("prediction", &request.prediction) {
         Ok(v) => v,
         Err(e) => return failed(&e),
@@ -630,6 +768,9 @@ async fn metrics(State(service): State<Arc<Service>>) -> Response {
         .into_response()
 }
 
+/// The largest request body accepted (a larger one is answered 413).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
 /// The axum app: `/predict`, `/health`, `/metrics`, `/feedback`.
 pub fn app(service: Arc<Service>) -> axum::Router {
     axum::Router::new()
@@ -637,6 +778,7 @@ pub fn app(service: Arc<Service>) -> axum::Router {
         .route("/feedback", post(feedback))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(service)
 }
 
@@ -667,28 +809,40 @@ pub async fn follow_alias(service: Arc<Service>, every: Duration) {
     }
 }
 
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `docker stop` and
-/// Kubernetes send): the server then stops accepting and finishes the requests in flight.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// A future that resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `docker stop`
+/// and Kubernetes send): the server then stops accepting and finishes the requests in
+/// flight. The handlers are installed when this is called, not when the future is
+/// first polled, so a signal sent right after a start line printed after this call is
+/// not missed. Call it inside the runtime.
+#[cfg(unix)]
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{signal, Signal, SignalKind};
+    let interrupt = signal(SignalKind::interrupt()).ok();
+    let terminate = signal(SignalKind::terminate()).ok();
+    async fn received(signal: Option<Signal>) {
+        match signal {
+            Some(mut s) => {
+                s.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    }
+    async move {
+        tokio::select! {
+            () = received(interrupt) => {},
+            () = received(terminate) => {},
+        }
+    }
+}
+
+/// A future that resolves on Ctrl-C: the server then stops accepting and finishes the
+/// requests in flight. Call it inside the runtime.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }
 

@@ -555,6 +555,18 @@ fn drift_against_a_registered_versions_profile() {
     assert!(err.contains("--model"), "{err}");
     let (code, _, err) = run(&["drift", "--current", p(&same)]);
     assert_eq!(code, 2, "{err}");
+    // --version means a registered version: with a file reference it is refused, not ignored.
+    let (code, _, err) = run(&[
+        "drift",
+        "--reference",
+        p(&train),
+        "--version",
+        "2",
+        "--current",
+        p(&same),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--registry"), "{err}");
 }
 
 #[test]

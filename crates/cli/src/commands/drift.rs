@@ -52,9 +52,10 @@ pub(crate) struct DriftArgs {
     /// The registered model whose profile is the reference (with --registry).
     #[arg(long, value_name = "NAME", requires = "registry")]
     model: Option<String>,
-    /// The version (a number) or alias of --model whose profile is the reference.
-    #[arg(long, value_name = "N|ALIAS", default_value = "champion")]
-    version: String,
+    /// The version (a number) or alias of --model whose profile is the reference
+    /// (default: champion).
+    #[arg(long, value_name = "N|ALIAS", requires = "registry")]
+    version: Option<String>,
     /// The current table: a .parquet or .csv file.
     #[arg(long, value_name = "CUR")]
     current: PathBuf,
@@ -96,7 +97,8 @@ pub(crate) fn drift(args: &DriftArgs) -> Result<Outcome, Failure> {
                 )
             }
             (None, Some(uri), Some(model)) => {
-                let (profile, version) = registered_profile(uri, model, &args.version)?;
+                let reference = args.version.as_deref().unwrap_or("champion");
+                let (profile, version) = registered_profile(uri, model, reference)?;
                 let source = json!({"registry": uri, "model": model, "version": version});
                 let text = format!("the training data of {model} v{version} (its profile in {uri})");
                 (DriftDetector::from_profile(&profile, options)?, source, text)

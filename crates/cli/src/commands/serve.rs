@@ -35,9 +35,10 @@ pub(crate) struct ServeArgs {
     /// An alias to serve as a sticky canary beside the champion (e.g. challenger).
     #[arg(long, value_name = "ALIAS")]
     canary: Option<String>,
-    /// The canary's share of the traffic, between 0 and 1.
-    #[arg(long, value_name = "F", default_value_t = 0.1)]
-    canary_fraction: f64,
+    /// The canary's share of the traffic, between 0 and 1 (default: the fraction the
+    /// retraining loop tagged the canary's version with, else 0.1).
+    #[arg(long, value_name = "F")]
+    canary_fraction: Option<f64>,
     /// The address to listen on.
     #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
     host: String,
@@ -68,15 +69,19 @@ fn open_store(uri: &str) -> Result<FeatureStore, Failure> {
 /// Serve until Ctrl-C or SIGTERM. The start line (with the address) goes to `err` at
 /// once; the summary is the outcome.
 pub(crate) fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<Outcome, Failure> {
-    if !(args.canary_fraction > 0.0 && args.canary_fraction < 1.0) {
+    if let Some(f) = args.canary_fraction.filter(|f| !(*f > 0.0 && *f < 1.0)) {
         return Err(Failure::usage(format!(
-            "--canary-fraction {} is not between 0 and 1 (exclusive)",
-            args.canary_fraction
+            "--canary-fraction {f} is not between 0 and 1 (exclusive)"
         )));
     }
     if !args.features.is_empty() && args.store.is_none() {
         return Err(Failure::usage(
             "--feature needs --store: online features come from a feature store",
+        ));
+    }
+    if args.store.is_some() && args.features.is_empty() {
+        return Err(Failure::usage(
+            "--store needs --feature VIEW:FEATURE (or VIEW:*): the online features to look up",
         ));
     }
     // The registry and the store block on runtimes of their own: open and load before
@@ -110,6 +115,8 @@ pub(crate) fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<Outcome, Fa
         let local = listener
             .local_addr()
             .map_err(|e| Failure::usage(format!("cannot read the listening address: {e}")))?;
+        // Handlers first: a signal sent as soon as the start line shows is not missed.
+        let shutdown = serve_app::shutdown_signal();
         let status = service.router().status();
         let _ = writeln!(
             err,
@@ -117,7 +124,7 @@ pub(crate) fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<Outcome, Fa
             args.model, args.alias, status.champion
         );
         let _ = err.flush();
-        serve_app::serve(Arc::clone(&service), listener, serve_app::shutdown_signal())
+        serve_app::serve(Arc::clone(&service), listener, shutdown)
             .await
             .map_err(|e| Failure {
                 code: EXIT_FAIL,
@@ -126,8 +133,10 @@ pub(crate) fn serve(args: &ServeArgs, err: &mut dyn Write) -> Result<Outcome, Fa
             })?;
         Ok::<_, Failure>(local)
     });
-    // The server's runtime first; the registry and the store after it.
-    drop(runtime);
+    // The server's runtime first (an alias re-read still running on a blocking thread,
+    // a slow object-store read, gets 5 s, within a container's grace period); the
+    // registry and the store after it.
+    runtime.shutdown_timeout(Duration::from_secs(5));
     let status = service.router().status();
     let requests = service.predict_requests();
     drop(service);
