@@ -287,6 +287,24 @@ fn a_restarted_loop_resumes_from_the_registry_and_stays_quiet_without_drift() {
     assert_eq!(registry.versions("m").unwrap().len(), 1);
 }
 
+/// A loop on `churn` in `registry` training on the last 4 days of `history`, routing
+/// replayed rows by the `key` column.
+fn keyed_loop(registry: &ModelRegistry, history: &RecordBatch, policy: LifecyclePolicy) -> Lifecycle {
+    Lifecycle::new(
+        registry.clone(),
+        "churn",
+        pipeline(),
+        "label",
+        window_source(history.clone(), 4),
+        gate(),
+        LifecyclePolicy {
+            key_column: Some("key".into()),
+            ..policy
+        },
+    )
+    .unwrap()
+}
+
 /// Driven from cron: every step is a new process (a new `Lifecycle` on the same
 /// registry) given the day's served rows. A canary started by one run is resumed by the
 /// next (router and state from the `challenger` alias) and judged on the rows replayed
@@ -296,21 +314,7 @@ fn a_cron_driven_loop_resumes_its_canary_in_each_new_process() {
     let dir = tempfile::tempdir().unwrap();
     let registry = ModelRegistry::open(dir.path().to_str().unwrap()).unwrap();
     let history = stream(20, 400, 10, 1);
-    let make = || {
-        Lifecycle::new(
-            registry.clone(),
-            "churn",
-            pipeline(),
-            "label",
-            window_source(history.clone(), 4),
-            gate(),
-            LifecyclePolicy {
-                key_column: Some("key".into()),
-                ..policy()
-            },
-        )
-        .unwrap()
-    };
+    let make = || keyed_loop(&registry, &history, policy());
     make().step(T0 + 5 * DAY - 1, None).unwrap();
     let mut kinds = Vec::new();
     let mut resumed = 0;
@@ -358,22 +362,11 @@ fn a_resumed_canary_replays_each_labelled_row_once() {
     let dir = tempfile::tempdir().unwrap();
     let registry = ModelRegistry::open(dir.path().to_str().unwrap()).unwrap();
     let history = stream(20, 400, 10, 1);
-    let make = || {
-        Lifecycle::new(
-            registry.clone(),
-            "churn",
-            pipeline(),
-            "label",
-            window_source(history.clone(), 4),
-            gate(),
-            LifecyclePolicy {
-                key_column: Some("key".into()),
-                rollback: RollbackPolicy::new().min_requests(100).promote_after(100_000),
-                ..policy()
-            },
-        )
-        .unwrap()
+    let never_promote = LifecyclePolicy {
+        rollback: RollbackPolicy::new().min_requests(100).promote_after(100_000),
+        ..policy()
     };
+    let make = || keyed_loop(&registry, &history, never_promote.clone());
     make().step(T0 + 5 * DAY - 1, None).unwrap();
     // Cron runs until one of them starts a canary.
     let mut day = 5;
