@@ -19,23 +19,13 @@ use ferrops::prelude::*;
 use ferrops::registry::{Expected, ModelMetadata, ModelRegistry};
 use ferrops::train::RandomForestRegressor;
 
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+// The tests' splitmix64 generator (one copy for tests, benches and examples).
+#[path = "../tests/rust/common.rs"]
+mod common;
+use common::Rng;
 
 fn table(rows: usize) -> RecordBatch {
-    let mut rng = SplitMix(7);
+    let mut rng = Rng::new(7);
     let cols: Vec<Vec<f64>> = (0..4)
         .map(|_| (0..rows).map(|_| rng.uniform()).collect())
         .collect();

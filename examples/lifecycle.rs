@@ -36,24 +36,10 @@ const PER_DAY: usize = 300;
 const SHIFT_DAY: i64 = 30;
 const FIRST_TRAIN_DAYS: i64 = 14;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u1, u2) = (self.uniform().max(1e-300), self.uniform());
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    }
-}
+// The tests' splitmix64 generator (one copy for tests, benches and examples).
+#[path = "../tests/rust/common.rs"]
+mod common;
+use common::Rng;
 
 /// One row per (customer, day): the day's activity and whether the customer churned.
 /// Before `SHIFT_DAY` churn follows low spend and few visits; from it on spend rises
@@ -67,7 +53,7 @@ struct Data {
 }
 
 fn generate() -> Data {
-    let mut rng = Rng(2026);
+    let mut rng = Rng::new(2026);
     let n = (DAYS as usize) * PER_DAY;
     let (mut id, mut ts, mut label_ts) = (
         Vec::with_capacity(n),
@@ -87,7 +73,7 @@ fn generate() -> Data {
             } else {
                 -0.08 * (s - 50.0) - 0.5 * (v - 4.0) + noise > 0.0
             };
-            id.push(1_000 + (rng.next() % 5_000) as i64);
+            id.push(1_000 + (rng.next_u64() % 5_000) as i64);
             let at = T0 + day * DAY + (i as i64) * (DAY / PER_DAY as i64);
             ts.push(at);
             label_ts.push(at + 60_000_000); // the label is known a minute later

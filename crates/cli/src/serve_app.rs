@@ -416,11 +416,20 @@ impl Service {
         Ok(row)
     }
 
-    fn known_columns(&self) -> BTreeSet<String> {
-        read(&self.versions)
-            .values()
-            .flat_map(|v| v.columns.iter().cloned())
-            .collect()
+    /// The message for request columns no served version takes, or `None` (nothing is
+    /// allocated when every column is known: this runs on every request).
+    fn unknown_columns<'a>(&self, columns: impl Iterator<Item = &'a String>) -> Option<String> {
+        let versions = read(&self.versions);
+        let unknown: Vec<&String> = columns
+            .filter(|c| !versions.values().any(|v| v.columns.contains(*c)))
+            .collect();
+        if unknown.is_empty() {
+            return None;
+        }
+        let known: BTreeSet<&String> = versions.values().flat_map(|v| v.columns.iter()).collect();
+        Some(format!(
+            "unknown feature column(s) {unknown:?}: the model takes {known:?}"
+        ))
     }
 
     fn classes(&self, version: u64) -> Option<Vec<Json>> {
@@ -623,13 +632,7 @@ async fn predict(
         Err(response) => return *response,
     };
     let features = request.features.unwrap_or_default();
-    let known = service.known_columns();
-    let unknown: Vec<&String> = features.keys().filter(|k| !known.contains(*k)).collect();
-    if !unknown.is_empty() {
-        let message = format!(
-            "unknown feature column(s) {unknown:?}: the model takes {:?}",
-            known.iter().collect::<Vec<_>>()
-        );
+    if let Some(message) = service.unknown_columns(features.keys()) {
         return error(StatusCode::UNPROCESSABLE_ENTITY, message);
     }
     let mut row: Vec<(String, Value)> = Vec::new();
